@@ -1,0 +1,24 @@
+"""csgen: fast, reproducible artificial code-switching of text datasets.
+
+>>> import csgen, pyarrow as pa
+>>> lex = csgen.Lexicon.from_pairs(["house"], ["Haus"], lang="de")
+>>> csgen.switch_table(pa.table({"q": ["a house"]}), lex, ["q"], ratio=1.0)["q"][0].as_py()
+'a Haus'
+"""
+
+from .config import SwitchConfig
+from .errors import CsgenError
+from .lexicon import Lexicon
+from .switch import SwitchedColumn, Switcher, SwitchStats, switch_table
+
+__version__ = "0.1.0"
+__all__ = [
+    "CsgenError",
+    "Lexicon",
+    "SwitchConfig",
+    "SwitchStats",
+    "SwitchedColumn",
+    "Switcher",
+    "__version__",
+    "switch_table",
+]

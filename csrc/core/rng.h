@@ -1,0 +1,49 @@
+// Counter-based randomness: every draw is a pure function of
+// (seed, row key, column key, token index, stream), so results do not depend
+// on thread count, batch size or processing order.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace csgen {
+
+// SplitMix64 finaliser (Steele, Lea, Flood 2014): a bijection on 64 bits with
+// full avalanche, enough to turn distinct counters into independent uniforms.
+inline uint64_t mix64(uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ull;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebull;
+  x ^= x >> 31;
+  return x;
+}
+
+// Stable 64-bit hash of bytes (little-endian loads, so identical on every
+// platform); used for row ids, column names and lexicon keys.
+inline uint64_t hash_bytes(const uint8_t* s, size_t n, uint64_t seed = 0) {
+  uint64_t h = mix64(seed ^ (0x9e3779b97f4a7c15ull * (n + 1)));
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w = 0;
+    for (int b = 7; b >= 0; --b) w = (w << 8) | s[i + static_cast<size_t>(b)];
+    h = mix64(h ^ w) * 0x9e3779b97f4a7c15ull;
+  }
+  uint64_t w = 0;
+  for (size_t b = n; b > i; --b) w = (w << 8) | s[b - 1];
+  return mix64(h ^ w ^ (n << 56));
+}
+
+// Streams keep the draws made at one token independent of each other.
+enum RngStream : uint64_t { kStreamSwitch = 0, kStreamLanguage = 1, kStreamCandidate = 2 };
+
+// Key for one (seed, row, column); derive per-token draws from it.
+inline uint64_t row_stream_key(uint64_t seed, uint64_t row_key, uint64_t column_key) {
+  return mix64(mix64(mix64(seed ^ 0x243f6a8885a308d3ull) ^ row_key) ^ column_key);
+}
+
+inline double uniform01(uint64_t row_key_hash, uint64_t token_index, RngStream stream) {
+  const uint64_t bits = mix64(mix64(row_key_hash ^ ((token_index << 3) | stream)));
+  return static_cast<double>(bits >> 11) * 0x1.0p-53;
+}
+
+}  // namespace csgen

@@ -1,0 +1,91 @@
+// The switching kernel: rows of a string column in, switched rows plus an
+// alignment record of every switch out.
+#pragma once
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <vector>
+
+#include "common.h"
+#include "lexicon.h"
+
+namespace csgen {
+
+enum class CandidateChoice : int { kFirst = 0, kUniform = 1, kWeighted = 2 };
+// kUniform: draw the language first (among all, by weight), then look the
+// word up in that language's lexicon (CoSDA-ML / the seed method: realised
+// share = ratio x coverage). kCoverage: draw only among languages that have
+// the word.
+enum class LangSampling : int { kUniform = 0, kCoverage = 1 };
+
+struct SwitchOptions {
+  double ratio = 0.0;  // per-unit probability of attempting a switch
+  uint64_t seed = 0;
+  uint64_t column_key = 0;  // hash of the column name
+  CandidateChoice choice = CandidateChoice::kFirst;
+  LangSampling sampling = LangSampling::kUniform;
+  std::vector<double> lang_weights;  // n_langs entries, >= 0, empty = all 1
+  bool keep_identity = false;
+  const KeySet* stopwords = nullptr;  // single-word keys never switched
+  int threads = 1;
+};
+
+// A malloc'ed byte buffer without value-initialisation; ownership passes to
+// the binding, which frees it when the Arrow buffer dies.
+struct RawBuffer {
+  void* data = nullptr;
+  size_t size = 0;
+  RawBuffer() = default;
+  RawBuffer(const RawBuffer&) = delete;
+  RawBuffer& operator=(const RawBuffer&) = delete;
+  RawBuffer(RawBuffer&& o) noexcept : data(o.data), size(o.size) { o.data = nullptr; o.size = 0; }
+  RawBuffer& operator=(RawBuffer&& o) noexcept {
+    std::swap(data, o.data);
+    std::swap(size, o.size);
+    return *this;
+  }
+  ~RawBuffer() { std::free(data); }
+  bool allocate(size_t n) {
+    std::free(data);
+    data = std::malloc(n == 0 ? 1 : n);
+    size = data ? n : 0;
+    return data != nullptr;
+  }
+  void* release() {
+    void* p = data;
+    data = nullptr;
+    size = 0;
+    return p;
+  }
+  template <typename T>
+  T* as() { return static_cast<T*>(data); }
+};
+
+struct SwitchResult {
+  int64_t length = 0;
+  bool large_offsets = false;  // offsets are int64 (else int32)
+  RawBuffer offsets;           // [length + 1]
+  RawBuffer data;              // UTF-8 bytes
+  RawBuffer validity;          // bitmap, offset 0; empty when no nulls
+  int64_t null_count = 0;
+  // Alignment record: list<struct> with int32 list offsets [length + 1] and,
+  // per switch, byte spans in the input row and in the output row, and the
+  // language id.
+  RawBuffer switch_offsets;                // int32
+  RawBuffer src_start, src_end, dst_start, dst_end;  // int32 each
+  RawBuffer lang;                          // int16
+  int64_t n_switches = 0;
+  // Per-row counts, int32 [length]: word tokens, eligible units, switches.
+  RawBuffer n_words, n_eligible, n_switched;
+  // Per language: switches and source words replaced.
+  std::vector<int64_t> lang_switches, lang_words;
+};
+
+// Switches rows [0, col.length). row_keys: uint64[length] or null, in which
+// case row i uses key row_base + i. Output string offsets are int32 when the
+// input is a string column and the result fits, int64 otherwise.
+Status switch_column(const Lexicon& lexicon, const SwitchOptions& options,
+                     const StringColumnView& col, const uint64_t* row_keys, uint64_t row_base,
+                     SwitchResult* result);
+
+}  // namespace csgen

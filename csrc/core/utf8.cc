@@ -1,0 +1,77 @@
+#include "utf8.h"
+
+#include <algorithm>
+#include <iterator>
+
+namespace csgen::utf8 {
+namespace {
+
+template <size_t N>
+uint32_t map_with(const uint32_t (&from)[N], const uint32_t (&to)[N], uint32_t cp) {
+  const uint32_t* it = std::lower_bound(std::begin(from), std::end(from), cp);
+  if (it != std::end(from) && *it == cp) return to[it - std::begin(from)];
+  return cp;
+}
+
+}  // namespace
+
+uint32_t to_lower(uint32_t cp) {
+  if (cp < 0x80) return (cp >= 'A' && cp <= 'Z') ? cp + 32 : cp;
+  return map_with(unicode::kLowerFrom, unicode::kLowerTo, cp);
+}
+
+uint32_t to_upper(uint32_t cp) {
+  if (cp < 0x80) return (cp >= 'a' && cp <= 'z') ? cp - 32 : cp;
+  return map_with(unicode::kUpperFrom, unicode::kUpperTo, cp);
+}
+
+uint32_t to_title(uint32_t cp) {
+  if (cp < 0x80) return to_upper(cp);
+  const uint32_t t = map_with(unicode::kTitleFrom, unicode::kTitleTo, cp);
+  return t != cp ? t : to_upper(cp);
+}
+
+bool validate(const uint8_t* s, size_t n, size_t* bad_byte) {
+  size_t i = 0;
+  while (i < n) {
+    // ASCII fast path, 8 bytes at a time.
+    while (i + 8 <= n) {
+      uint64_t w;
+      __builtin_memcpy(&w, s + i, 8);
+      if (w & 0x8080808080808080ull) break;
+      i += 8;
+    }
+    if (i >= n) break;
+    uint32_t cp = 0;
+    const int len = decode(s, n, i, &cp);
+    if (len == 0) {
+      *bad_byte = i;
+      return false;
+    }
+    i += static_cast<size_t>(len);
+  }
+  return true;
+}
+
+void fold_append(const uint8_t* s, size_t n, std::string* out) {
+  size_t i = 0;
+  while (i < n) {
+    const uint8_t b = s[i];
+    if (b < 0x80) {
+      out->push_back(static_cast<char>((b >= 'A' && b <= 'Z') ? b + 32 : b));
+      ++i;
+      continue;
+    }
+    uint32_t cp = 0;
+    const int len = decode(s, n, i, &cp);
+    if (len == 0) {  // callers pass validated text; copy defensively
+      out->push_back(static_cast<char>(b));
+      ++i;
+      continue;
+    }
+    append(out, to_lower(cp));
+    i += static_cast<size_t>(len);
+  }
+}
+
+}  // namespace csgen::utf8
