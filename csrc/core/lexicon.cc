@@ -18,38 +18,19 @@ struct PendingCandidate {
   bool identity;
 };
 
-// Byte range of s without leading and trailing white-space tokens.
-void trim(const std::vector<Token>& toks, size_t* first, size_t* last) {
-  size_t a = 0, b = toks.size();
-  while (a < b && toks[a].kind == kSpaceToken) ++a;
-  while (b > a && toks[b - 1].kind == kSpaceToken) --b;
-  *first = a;
-  *last = b;
-}
-
 Status entry_error(Code code, const std::string& what, int64_t row, int64_t byte = -1) {
   return Status::Error(code, what, row, byte);
 }
 
 }  // namespace
 
-int normalized_key(const uint8_t* s, const std::vector<Token>& tokens, size_t begin, size_t end,
-                   std::string* key) {
+void normalized_key(const uint8_t* s, const std::vector<Token>& tokens, size_t begin, size_t end,
+                    std::string* key) {
   key->clear();
-  int n = 0;
-  bool pending_space = false;
   for (size_t t = begin; t < end; ++t) {
-    const Token& tok = tokens[t];
-    if (tok.kind == kSpaceToken) {
-      pending_space = n > 0;
-      continue;
-    }
-    if (pending_space) key->push_back(' ');
-    pending_space = false;
-    utf8::fold_append(s + tok.start, tok.end - tok.start, key);
-    ++n;
+    if (t > begin && tokens[t].start > tokens[t - 1].end) key->push_back(' ');
+    utf8::fold_append(s + tokens[t].start, tokens[t].end - tokens[t].start, key);
   }
-  return n;
 }
 
 Status Lexicon::build(const StringColumnView& src, const StringColumnView& tgt,
@@ -80,41 +61,38 @@ Status Lexicon::build(const StringColumnView& src, const StringColumnView& tgt,
 
     const uint8_t* s = src.data + src.value_offset(i);
     const size_t s_len = static_cast<size_t>(src.value_offset(i + 1) - src.value_offset(i));
-    Status st = segment(s, s_len, &src_toks);
+    Status st = segment(s, s_len, &src_toks, /*keep_spaces=*/false);
     if (!st.ok()) return entry_error(Code::kInvalidUtf8, "source: " + st.message, i, st.byte);
-    size_t first, last;
-    trim(src_toks, &first, &last);
-    if (first == last || src_toks[first].kind != kWordToken) {
+    if (src_toks.empty() || src_toks[0].kind != kWordToken) {
       ++out->stats_.skipped;
       continue;
     }
-    const int n_tokens = normalized_key(s, src_toks, first, last, &key);
+    const size_t n_tokens = src_toks.size();
+    normalized_key(s, src_toks, 0, n_tokens, &key);
 
     const uint8_t* t = tgt.data + tgt.value_offset(i);
     const size_t t_len = static_cast<size_t>(tgt.value_offset(i + 1) - tgt.value_offset(i));
-    st = segment(t, t_len, &tgt_toks);
+    st = segment(t, t_len, &tgt_toks, /*keep_spaces=*/false);
     if (!st.ok()) return entry_error(Code::kInvalidUtf8, "target: " + st.message, i, st.byte);
-    size_t t_first, t_last;
-    trim(tgt_toks, &t_first, &t_last);
-    if (t_first == t_last) return entry_error(Code::kLexiconFormat, "empty target", i);
-    normalized_key(t, tgt_toks, t_first, t_last, &target_key);
+    if (tgt_toks.empty()) return entry_error(Code::kLexiconFormat, "empty target", i);
+    normalized_key(t, tgt_toks, 0, tgt_toks.size(), &target_key);
     const bool identity = target_key == key;
 
     // Every proper token-boundary prefix becomes a node marked has_longer,
     // so matching can stop as soon as a prefix is unknown.
-    for (size_t e = first + 1; e < last; ++e) {
-      if (src_toks[e - 1].kind == kSpaceToken) continue;
-      normalized_key(s, src_toks, first, e, &prefix);
-      out->node_for(out->keys_.insert(prefix)).has_longer = 1;
+    for (size_t e = 1; e < n_tokens; ++e) {
+      normalized_key(s, src_toks, 0, e, &prefix);
+      out->keys_.payload(out->keys_.insert(prefix)).has_longer = 1;
     }
-    LexiconNode& node = out->node_for(out->keys_.insert(key));
-    node.n_tokens = static_cast<uint16_t>(n_tokens);
+    const int32_t id = out->keys_.insert(key);
+    LexiconNode& node = out->keys_.payload(id);
+    node.n_tokens = static_cast<uint16_t>(std::min<size_t>(n_tokens, 0xFFFF));
     node.is_entry = 1;
-    out->max_tokens_ = std::max(out->max_tokens_, n_tokens);
-    const uint32_t t_start = tgt_toks[t_first].start;
+    out->max_tokens_ = std::max(out->max_tokens_, static_cast<int>(node.n_tokens));
+    const uint32_t t_start = tgt_toks.front().start;
     pending.push_back(PendingCandidate{
-        out->keys_.find(key.data(), key.size()), static_cast<uint16_t>(lang[i]), i,
-        std::string(reinterpret_cast<const char*>(t) + t_start, tgt_toks[t_last - 1].end - t_start),
+        id, static_cast<uint16_t>(lang[i]), i,
+        std::string(reinterpret_cast<const char*>(t) + t_start, tgt_toks.back().end - t_start),
         w, identity});
   }
 
@@ -127,7 +105,7 @@ Status Lexicon::build(const StringColumnView& src, const StringColumnView& tgt,
   out->candidates_.reserve(pending.size());
   for (size_t k = 0; k < pending.size();) {
     const int32_t node_id = pending[k].node;
-    LexiconNode& node = out->nodes_[static_cast<size_t>(node_id)];
+    LexiconNode& node = out->keys_.payload(node_id);
     node.cand_begin = static_cast<uint32_t>(out->candidates_.size());
     size_t end = k;
     while (end < pending.size() && pending[end].node == node_id) ++end;
@@ -164,7 +142,8 @@ Status Lexicon::build(const StringColumnView& src, const StringColumnView& tgt,
     node.cand_end = static_cast<uint32_t>(out->candidates_.size());
     k = end;
   }
-  for (const LexiconNode& node : out->nodes_) out->n_keys_ += node.is_entry;
+  for (size_t k = 0; k < out->keys_.size(); ++k)
+    out->n_keys_ += out->keys_.payload(static_cast<int32_t>(k)).is_entry;
   if (out->n_keys_ == 0)
     return Status::Error(Code::kEmptyLexicon, "lexicon has no usable entry");
   return Status::Ok();
@@ -173,12 +152,11 @@ Status Lexicon::build(const StringColumnView& src, const StringColumnView& tgt,
 Status KeySet::add(const std::string& word) {
   const auto* s = reinterpret_cast<const uint8_t*>(word.data());
   std::vector<Token> toks;
-  Status st = segment(s, word.size(), &toks);
+  Status st = segment(s, word.size(), &toks, /*keep_spaces=*/false);
   if (!st.ok()) return Status::Error(Code::kInvalidUtf8, "stopword '" + word + "': " + st.message);
-  size_t first, last;
-  trim(toks, &first, &last);
   std::string key;
-  if (normalized_key(s, toks, first, last, &key) > 0) table_.insert(key);
+  normalized_key(s, toks, 0, toks.size(), &key);
+  if (!key.empty()) table_.insert(key);
   return Status::Ok();
 }
 

@@ -23,11 +23,11 @@ struct Candidate {
 };
 
 struct LexiconNode {
-  uint32_t cand_begin = 0;  // candidates sorted by (lang, first occurrence)
-  uint32_t cand_end = 0;
   uint64_t langs = 0;            // languages with a non-identity candidate
   uint64_t langs_identity = 0;   // languages with any candidate
-  uint16_t n_tokens = 0;         // non-space tokens in the key
+  uint32_t cand_begin = 0;       // candidates sorted by (lang, first occurrence)
+  uint32_t cand_end = 0;
+  uint16_t n_tokens = 0;         // tokens in the key
   uint8_t is_entry = 0;          // a key of its own (not only a prefix)
   uint8_t has_longer = 0;        // some longer key extends this one
 };
@@ -39,11 +39,11 @@ struct LexiconBuildStats {
   int64_t identity = 0;        // candidates whose target equals the source
 };
 
-// Builds the normalised key of a segmented phrase: each non-space token
-// lower-cased, runs of white space between tokens written as one ' '.
-// Returns the number of non-space tokens.
-int normalized_key(const uint8_t* s, const std::vector<Token>& tokens, size_t begin, size_t end,
-                   std::string* key);
+// Builds the normalised key of tokens [begin, end) of s, segmented without
+// space tokens: each token lower-cased, a gap (white space) between two
+// tokens written as one ' '. The switcher builds the same bytes on the fly.
+void normalized_key(const uint8_t* s, const std::vector<Token>& tokens, size_t begin, size_t end,
+                    std::string* key);
 
 class Lexicon {
  public:
@@ -55,7 +55,7 @@ class Lexicon {
 
   // Node id of a normalised key, or -1.
   int32_t find(const char* key, size_t len) const { return keys_.find(key, len); }
-  const LexiconNode& node(int32_t id) const { return nodes_[static_cast<size_t>(id)]; }
+  const LexiconNode& node(int32_t id) const { return keys_.payload(id); }
   const Candidate* candidates() const { return candidates_.data(); }
   const char* targets() const { return targets_.data(); }
 
@@ -67,13 +67,7 @@ class Lexicon {
   std::string key(int32_t id) const { return keys_.key(id); }
 
  private:
-  LexiconNode& node_for(int32_t id) {
-    if (static_cast<size_t>(id) >= nodes_.size()) nodes_.resize(static_cast<size_t>(id) + 1);
-    return nodes_[static_cast<size_t>(id)];
-  }
-
-  KeyTable keys_;
-  std::vector<LexiconNode> nodes_;
+  KeyTable<LexiconNode> keys_;  // each key's node lives in its entry
   std::vector<Candidate> candidates_;
   std::string targets_;
   int n_langs_ = 0;
@@ -91,7 +85,8 @@ class KeySet {
   size_t size() const { return table_.size(); }
 
  private:
-  KeyTable table_;
+  struct Empty {};
+  KeyTable<Empty> table_;
 };
 
 // Parses a two-column dictionary file (MUSE layout: "source target" per

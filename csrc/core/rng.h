@@ -4,6 +4,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 namespace csgen {
 
@@ -20,17 +21,39 @@ inline uint64_t mix64(uint64_t x) {
 
 // Stable 64-bit hash of bytes (little-endian loads, so identical on every
 // platform); used for row ids, column names and lexicon keys.
+inline uint64_t load_le64(const uint8_t* p) {
+  uint64_t w;
+  std::memcpy(&w, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  w = __builtin_bswap64(w);
+#endif
+  return w;
+}
+
+inline uint64_t load_le32(const uint8_t* p) {
+  uint32_t w;
+  std::memcpy(&w, p, 4);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  w = __builtin_bswap32(w);
+#endif
+  return w;
+}
+
 inline uint64_t hash_bytes(const uint8_t* s, size_t n, uint64_t seed = 0) {
-  uint64_t h = mix64(seed ^ (0x9e3779b97f4a7c15ull * (n + 1)));
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    uint64_t w = 0;
-    for (int b = 7; b >= 0; --b) w = (w << 8) | s[i + static_cast<size_t>(b)];
-    h = mix64(h ^ w) * 0x9e3779b97f4a7c15ull;
+  uint64_t h = seed ^ (0x9e3779b97f4a7c15ull * (n + 1));
+  uint64_t w;
+  if (n >= 8) {
+    size_t i = 0;
+    for (; i + 8 < n; i += 8) h = (h ^ load_le64(s + i)) * 0xbf58476d1ce4e5b9ull;
+    w = load_le64(s + n - 8);  // overlaps the previous word when n % 8 != 0
+  } else if (n >= 4) {
+    w = load_le32(s) | (load_le32(s + n - 4) << 32);
+  } else if (n > 0) {
+    w = (uint64_t{s[0]} << 16) | (uint64_t{s[n >> 1]} << 8) | s[n - 1];
+  } else {
+    w = 0;
   }
-  uint64_t w = 0;
-  for (size_t b = n; b > i; --b) w = (w << 8) | s[b - 1];
-  return mix64(h ^ w ^ (n << 56));
+  return mix64(h ^ w);
 }
 
 // Streams keep the draws made at one token independent of each other.

@@ -15,30 +15,60 @@ using unicode::kLetter;
 using unicode::kMark;
 using unicode::kSpace;
 
+constexpr uint8_t kInvalid = 0xFF;
+
 Status invalid_at(size_t i) {
   return Status::Error(Code::kInvalidUtf8, "invalid UTF-8 at byte " + std::to_string(i), -1,
                        static_cast<int64_t>(i));
 }
 
+// Class of the code point at s[i] (kInvalid for bad UTF-8); sets cp and len.
+inline uint8_t class_at(const uint8_t* s, size_t n, size_t i, uint32_t* cp, int* len) {
+  const uint8_t b = s[i];
+  if (b < 0x80) {
+    *cp = b;
+    *len = 1;
+    return utf8::kAscii.cls[b];
+  }
+  *len = utf8::decode(s, n, i, cp);
+  return *len ? utf8::char_class(*cp) : kInvalid;
+}
+
+// Per byte: 1 = ASCII letter, 2 = ASCII digit, 4 = ASCII white space.
+struct ByteFlags {
+  uint8_t f[256];
+  constexpr ByteFlags() : f() {
+    for (uint32_t b = 0; b < 128; ++b) {
+      const uint8_t kind = utf8::kAscii.cls[b] & kKindMask;
+      f[b] = kind == kLetter ? 1 : kind == kDigit ? 2 : kind == kSpace ? 4 : 0;
+    }
+  }
+};
+inline constexpr ByteFlags kByte{};
+
 }  // namespace
 
-Status segment(const uint8_t* s, size_t n, std::vector<Token>* out) {
+Status segment(const uint8_t* s, size_t n, std::vector<Token>* out, bool keep_spaces) {
   out->clear();
   size_t i = 0;
   uint32_t cp = 0;
+  int len = 0;
   while (i < n) {
     const size_t start = i;
-    int len = utf8::decode(s, n, i, &cp);
-    if (len == 0) return invalid_at(i);
-    uint8_t cls = utf8::char_class(cp);
+    uint8_t cls = class_at(s, n, i, &cp, &len);
+    if (cls == kInvalid) return invalid_at(i);
     uint8_t kind = cls & kKindMask;
     uint8_t token_kind;
     i += static_cast<size_t>(len);
     if (kind == kSpace) {
       while (i < n) {
-        len = utf8::decode(s, n, i, &cp);
-        if (len == 0) return invalid_at(i);
-        if (utf8::kind_of(cp) != kSpace) break;
+        if (kByte.f[s[i]] & 4) {  // ASCII white space, the common case
+          ++i;
+          continue;
+        }
+        cls = class_at(s, n, i, &cp, &len);
+        if (cls == kInvalid) return invalid_at(i);
+        if ((cls & kKindMask) != kSpace) break;
         i += static_cast<size_t>(len);
       }
       token_kind = kSpaceToken;
@@ -46,9 +76,17 @@ Status segment(const uint8_t* s, size_t n, std::vector<Token>* out) {
       bool has_letter = kind == kLetter;
       uint8_t prev_base = kind;  // last non-mark character of the run
       while (i < n) {
-        len = utf8::decode(s, n, i, &cp);
-        if (len == 0) return invalid_at(i);
-        cls = utf8::char_class(cp);
+        // Fast path: a run of ASCII letters and digits.
+        uint8_t seen = 0;
+        const size_t run = i;
+        while (i < n && (kByte.f[s[i]] & 3)) seen |= kByte.f[s[i++]];
+        if (i > run) {
+          has_letter |= (seen & 1) != 0;
+          prev_base = (kByte.f[s[i - 1]] & 1) ? kLetter : kDigit;
+          if (i >= n) break;
+        }
+        cls = class_at(s, n, i, &cp, &len);
+        if (cls == kInvalid) return invalid_at(i);
         kind = cls & kKindMask;
         if (kind == kLetter || kind == kDigit || kind == kMark) {
           has_letter |= kind == kLetter;
@@ -62,9 +100,10 @@ Status segment(const uint8_t* s, size_t n, std::vector<Token>* out) {
         const size_t next = i + static_cast<size_t>(len);
         if (next >= n) break;
         uint32_t next_cp = 0;
-        const int next_len = utf8::decode(s, n, next, &next_cp);
-        if (next_len == 0) return invalid_at(next);
-        const uint8_t next_kind = utf8::kind_of(next_cp);
+        int next_len = 0;
+        const uint8_t next_cls = class_at(s, n, next, &next_cp, &next_len);
+        if (next_cls == kInvalid) return invalid_at(next);
+        const uint8_t next_kind = next_cls & kKindMask;
         const bool joins = joiner ? (next_kind == kLetter || next_kind == kDigit)
                                   : next_kind == kDigit;
         if (!joins) break;
@@ -77,14 +116,15 @@ Status segment(const uint8_t* s, size_t n, std::vector<Token>* out) {
       // An ideograph is a word by itself; anything else is punctuation. Both
       // keep their trailing combining marks (accents, variation selectors).
       token_kind = kind == kIdeo ? kWordToken : kPunctToken;
-      while (i < n) {
-        len = utf8::decode(s, n, i, &cp);
-        if (len == 0) return invalid_at(i);
-        if (utf8::kind_of(cp) != kMark) break;
+      while (i < n && s[i] >= 0x80) {
+        cls = class_at(s, n, i, &cp, &len);
+        if (cls == kInvalid) return invalid_at(i);
+        if ((cls & kKindMask) != kMark) break;
         i += static_cast<size_t>(len);
       }
     }
-    out->push_back(Token{static_cast<uint32_t>(start), static_cast<uint32_t>(i), token_kind});
+    if (token_kind != kSpaceToken || keep_spaces)
+      out->push_back(Token{static_cast<uint32_t>(start), static_cast<uint32_t>(i), token_kind});
   }
   return Status::Ok();
 }

@@ -28,7 +28,9 @@ struct Token {
 };
 
 // Clears *out and fills it. Invalid UTF-8 gives kInvalidUtf8 with .byte set.
+// With keep_spaces false, SPACE tokens are left out (the kernels' mode): the
+// gap between two consecutive tokens is then exactly a run of white space.
 // Strings must be shorter than 4 GiB (callers check).
-Status segment(const uint8_t* s, size_t n, std::vector<Token>* out);
+Status segment(const uint8_t* s, size_t n, std::vector<Token>* out, bool keep_spaces = true);
 
 }  // namespace csgen

@@ -27,11 +27,11 @@ struct Match {
 // Output of one contiguous row range.
 struct Chunk {
   int64_t row_begin = 0, row_end = 0;
-  std::string out;
+  GrowBuffer<uint8_t> out;
   std::vector<int64_t> row_end_offset;  // into out, per row
   std::vector<int32_t> row_switches;    // switches per row
-  std::vector<int32_t> src_start, src_end, dst_start, dst_end;
-  std::vector<int16_t> lang;
+  GrowBuffer<int32_t> src_start, src_end, dst_start, dst_end;
+  GrowBuffer<int16_t> lang;
   std::vector<int64_t> lang_switches, lang_words;
   Status status;
 };
@@ -54,7 +54,6 @@ CasePattern case_pattern(const uint8_t* s, const std::vector<Token>& toks, size_
   bool first_cased_upper = false, seen_cased = false, every_word_title = true;
   for (size_t t = begin; t < end; ++t) {
     const Token& tok = toks[t];
-    if (tok.kind == kSpaceToken) continue;
     bool word_start = tok.kind == kWordToken;
     n_words += word_start;
     for (size_t i = tok.start; i < tok.end;) {
@@ -79,18 +78,21 @@ CasePattern case_pattern(const uint8_t* s, const std::vector<Token>& toks, size_
   return (n_words >= 2 && every_word_title) ? CasePattern::kEachTitle : CasePattern::kTitle;
 }
 
-void append_cased(const char* target, size_t n, CasePattern pattern, std::string* out) {
+void append_cased(const char* target, size_t n, CasePattern pattern, GrowBuffer<uint8_t>* out) {
   if (pattern == CasePattern::kAsIs) {
-    out->append(target, n);
+    out->append(reinterpret_cast<const uint8_t*>(target), n);
     return;
   }
+  // A simple case mapping grows a character by at most half (2 -> 3 bytes).
+  char* const begin = reinterpret_cast<char*>(out->tail(2 * n + 4));
+  char* dst = begin;
   const auto* s = reinterpret_cast<const uint8_t*>(target);
   bool want_title = true;  // the next letter starts a word
   for (size_t i = 0; i < n;) {
     uint32_t cp = 0;
-    int len = utf8::decode(s, n, i, &cp);
+    const int len = utf8::decode(s, n, i, &cp);
     if (len == 0) {  // targets are validated at build time
-      out->push_back(target[i++]);
+      *dst++ = target[i++];
       continue;
     }
     i += static_cast<size_t>(len);
@@ -103,8 +105,9 @@ void append_cased(const char* target, size_t n, CasePattern pattern, std::string
     } else if (kind == unicode::kSpace && pattern == CasePattern::kEachTitle) {
       want_title = true;
     }
-    utf8::append(out, cp);
+    dst += utf8::encode(cp, dst);
   }
+  out->resize(out->size() + static_cast<size_t>(dst - begin));
 }
 
 int draw_language(double u, uint64_t allowed, const std::vector<double>& weights) {
@@ -161,11 +164,12 @@ void process_range(const Context& ctx, Chunk* chunk) {
   const size_t n_rows = static_cast<size_t>(chunk->row_end - chunk->row_begin);
   chunk->row_end_offset.reserve(n_rows);
   chunk->row_switches.reserve(n_rows);
+  if (n_rows == 0) return;  // an empty column may come without an offsets buffer
   chunk->out.reserve(static_cast<size_t>(ctx.col.value_offset(chunk->row_end) -
                                          ctx.col.value_offset(chunk->row_begin)) +
                      n_rows);
   std::vector<Token> toks;
-  std::string key;
+  utf8::KeyBuffer key;
   Match matches[kMaxMatches];
   const int max_tokens = std::min(lex.max_tokens(), kMaxMatches);
 
@@ -180,7 +184,7 @@ void process_range(const Context& ctx, Chunk* chunk) {
         return;
       }
       const uint8_t* s = ctx.col.data + begin;
-      Status st = segment(s, static_cast<size_t>(n), &toks);
+      Status st = segment(s, static_cast<size_t>(n), &toks, /*keep_spaces=*/false);
       if (!st.ok()) {
         chunk->status = Status::Error(st.code, st.message, r, st.byte);
         return;
@@ -198,18 +202,11 @@ void process_range(const Context& ctx, Chunk* chunk) {
         // All lexicon matches starting here, shortest first.
         int n_matches = 0;
         uint64_t union_langs = 0;
-        key.clear();
         int count = 0;
-        bool pending_space = false;
+        key.clear();
         for (size_t j = i; j < n_toks && count < max_tokens; ++j) {
-          const Token& tok = toks[j];
-          if (tok.kind == kSpaceToken) {
-            pending_space = true;
-            continue;
-          }
-          if (pending_space) key.push_back(' ');
-          pending_space = false;
-          utf8::fold_append(s + tok.start, tok.end - tok.start, &key);
+          if (j > i && toks[j].start > toks[j - 1].end) key.push(' ');  // a gap is white space
+          key.append_folded(s + toks[j].start, toks[j].end - toks[j].start);
           ++count;
           const int32_t id = lex.find(key.data(), key.size());
           if (id < 0) break;
@@ -255,7 +252,7 @@ void process_range(const Context& ctx, Chunk* chunk) {
         const size_t src_start = toks[i].start, src_end = toks[chosen->end_token - 1].end;
         int32_t phrase_words = 0;
         for (size_t t = i; t < chosen->end_token; ++t) phrase_words += toks[t].kind == kWordToken;
-        chunk->out.append(reinterpret_cast<const char*>(s) + copied, src_start - copied);
+        chunk->out.append(s + copied, src_start - copied);
         const size_t dst_start = chunk->out.size() - row_out_start;
         append_cased(lex.targets() + cand->target_offset, cand->target_length,
                      case_pattern(s, toks, i, chosen->end_token), &chunk->out);
@@ -276,7 +273,7 @@ void process_range(const Context& ctx, Chunk* chunk) {
         ++switched;
         i = chosen->end_token;
       }
-      chunk->out.append(reinterpret_cast<const char*>(s) + copied, static_cast<size_t>(n) - copied);
+      chunk->out.append(s + copied, static_cast<size_t>(n) - copied);
     }
     chunk->row_end_offset.push_back(static_cast<int64_t>(chunk->out.size()));
     chunk->row_switches.push_back(static_cast<int32_t>(chunk->src_start.size() - row_switch_start));
@@ -370,14 +367,27 @@ Status switch_column(const Lexicon& lexicon, const SwitchOptions& options,
     result->large_offsets = col.large || total_bytes > std::numeric_limits<int32_t>::max();
     const size_t ow = result->large_offsets ? 8 : 4, ns = static_cast<size_t>(total_switches);
     if (!allocate_all({{&result->offsets, ow * static_cast<size_t>(n + 1)},
-                               {&result->data, static_cast<size_t>(total_bytes)},
-                               {&result->switch_offsets, 4 * static_cast<size_t>(n + 1)},
-                               {&result->src_start, 4 * ns},
-                               {&result->src_end, 4 * ns},
-                               {&result->dst_start, 4 * ns},
-                               {&result->dst_end, 4 * ns},
-                               {&result->lang, 2 * ns}}))
+                       {&result->switch_offsets, 4 * static_cast<size_t>(n + 1)}}))
       throw std::bad_alloc();
+    // One chunk hands its buffers over as they are; several are copied into
+    // place in parallel.
+    const bool single = n_chunks == 1;
+    if (single) {
+      Chunk& c = chunks[0];
+      result->data = c.out.release();
+      result->src_start = c.src_start.release();
+      result->src_end = c.src_end.release();
+      result->dst_start = c.dst_start.release();
+      result->dst_end = c.dst_end.release();
+      result->lang = c.lang.release();
+    } else if (!allocate_all({{&result->data, static_cast<size_t>(total_bytes)},
+                              {&result->src_start, 4 * ns},
+                              {&result->src_end, 4 * ns},
+                              {&result->dst_start, 4 * ns},
+                              {&result->dst_end, 4 * ns},
+                              {&result->lang, 2 * ns}})) {
+      throw std::bad_alloc();
+    }
     result->n_switches = total_switches;
     auto* sw_off = result->switch_offsets.as<int32_t>();
     sw_off[0] = 0;
@@ -385,8 +395,6 @@ Status switch_column(const Lexicon& lexicon, const SwitchOptions& options,
     else result->offsets.as<int32_t>()[0] = 0;
     run_parallel(n_chunks, [&](int k) {
       const Chunk& c = chunks[static_cast<size_t>(k)];
-      if (!c.out.empty())
-        std::memcpy(result->data.as<uint8_t>() + byte_base[k], c.out.data(), c.out.size());
       const int64_t base = byte_base[k];
       int64_t sw = switch_base[k];
       for (size_t i = 0; i < c.row_end_offset.size(); ++i) {
@@ -396,6 +404,9 @@ Status switch_column(const Lexicon& lexicon, const SwitchOptions& options,
         sw += c.row_switches[i];
         sw_off[row] = static_cast<int32_t>(sw);
       }
+      if (single) return;
+      if (!c.out.empty())
+        std::memcpy(result->data.as<uint8_t>() + base, c.out.data(), c.out.size());
       const size_t m = c.src_start.size();
       if (m == 0) return;
       const size_t at = static_cast<size_t>(switch_base[k]);

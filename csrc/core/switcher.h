@@ -3,6 +3,8 @@
 #pragma once
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
+#include <new>
 #include <memory>
 #include <vector>
 
@@ -59,6 +61,64 @@ struct RawBuffer {
   }
   template <typename T>
   T* as() { return static_cast<T*>(data); }
+};
+
+// A malloc/realloc-grown array that can hand its memory to a RawBuffer
+// without copying (large reallocs move pages instead of bytes).
+template <typename T>
+class GrowBuffer {
+ public:
+  GrowBuffer() = default;
+  GrowBuffer(const GrowBuffer&) = delete;
+  GrowBuffer& operator=(const GrowBuffer&) = delete;
+  GrowBuffer(GrowBuffer&& o) noexcept : data_(o.data_), size_(o.size_), cap_(o.cap_) {
+    o.data_ = nullptr;
+    o.size_ = o.cap_ = 0;
+  }
+  ~GrowBuffer() { std::free(data_); }
+
+  void reserve(size_t n) {
+    if (n > cap_) grow(n);
+  }
+  void push_back(T v) {
+    if (size_ == cap_) grow(size_ + 1);
+    data_[size_++] = v;
+  }
+  void append(const T* p, size_t n) {
+    if (size_ + n > cap_) grow(size_ + n);
+    if (n) std::memcpy(data_ + size_, p, n * sizeof(T));
+    size_ += n;
+  }
+  // Room for n more elements; commit the ones written with resize().
+  T* tail(size_t n) {
+    if (size_ + n > cap_) grow(size_ + n);
+    return data_ + size_;
+  }
+  void resize(size_t n) { size_ = n; }
+  size_t size() const { return size_; }
+  const T* data() const { return data_; }
+  bool empty() const { return size_ == 0; }
+  RawBuffer release() {
+    RawBuffer r;
+    r.data = data_ ? data_ : std::malloc(1);
+    r.size = size_ * sizeof(T);
+    data_ = nullptr;
+    size_ = cap_ = 0;
+    if (!r.data) throw std::bad_alloc();
+    return r;
+  }
+
+ private:
+  void grow(size_t need) {
+    size_t cap = cap_ ? cap_ * 2 : 64;
+    if (cap < need) cap = need;
+    void* p = std::realloc(data_, cap * sizeof(T));
+    if (!p) throw std::bad_alloc();
+    data_ = static_cast<T*>(p);
+    cap_ = cap;
+  }
+  T* data_ = nullptr;
+  size_t size_ = 0, cap_ = 0;
 };
 
 struct SwitchResult {

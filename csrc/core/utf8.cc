@@ -53,25 +53,33 @@ bool validate(const uint8_t* s, size_t n, size_t* bad_byte) {
   return true;
 }
 
-void fold_append(const uint8_t* s, size_t n, std::string* out) {
+size_t fold_into(const uint8_t* s, size_t n, char* dst) {
+  char* const start = dst;
   size_t i = 0;
   while (i < n) {
     const uint8_t b = s[i];
     if (b < 0x80) {
-      out->push_back(static_cast<char>((b >= 'A' && b <= 'Z') ? b + 32 : b));
+      *dst++ = static_cast<char>(kAscii.lower[b]);
       ++i;
       continue;
     }
     uint32_t cp = 0;
     const int len = decode(s, n, i, &cp);
     if (len == 0) {  // callers pass validated text; copy defensively
-      out->push_back(static_cast<char>(b));
+      *dst++ = static_cast<char>(b);
       ++i;
       continue;
     }
-    append(out, to_lower(cp));
+    dst += encode(to_lower(cp), dst);
     i += static_cast<size_t>(len);
   }
+  return static_cast<size_t>(dst - start);
+}
+
+void fold_append(const uint8_t* s, size_t n, std::string* out) {
+  const size_t at = out->size();
+  out->resize(at + 2 * n);
+  out->resize(at + fold_into(s, n, &(*out)[at]));
 }
 
 }  // namespace csgen::utf8

@@ -3,7 +3,9 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
+#include <vector>
 
 #include "unicode_tables.h"
 
@@ -44,6 +46,30 @@ inline int decode(const uint8_t* s, size_t n, size_t i, uint32_t* cp) {
   return 0;
 }
 
+// Writes cp as UTF-8 at dst (room for 4 bytes); returns the byte count.
+inline int encode(uint32_t cp, char* dst) {
+  if (cp < 0x80) {
+    dst[0] = static_cast<char>(cp);
+    return 1;
+  }
+  if (cp < 0x800) {
+    dst[0] = static_cast<char>(0xC0 | (cp >> 6));
+    dst[1] = static_cast<char>(0x80 | (cp & 0x3F));
+    return 2;
+  }
+  if (cp < 0x10000) {
+    dst[0] = static_cast<char>(0xE0 | (cp >> 12));
+    dst[1] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    dst[2] = static_cast<char>(0x80 | (cp & 0x3F));
+    return 3;
+  }
+  dst[0] = static_cast<char>(0xF0 | (cp >> 18));
+  dst[1] = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+  dst[2] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+  dst[3] = static_cast<char>(0x80 | (cp & 0x3F));
+  return 4;
+}
+
 inline void append(std::string* out, uint32_t cp) {
   if (cp < 0x80) {
     out->push_back(static_cast<char>(cp));
@@ -70,6 +96,20 @@ inline uint8_t char_class(uint32_t cp) {
 }
 inline uint8_t kind_of(uint32_t cp) { return char_class(cp) & unicode::kKindMask; }
 
+// Classes of the 128 ASCII code points, for the fast paths (English text is
+// mostly ASCII); derived from the generated tables so the two cannot differ.
+struct AsciiClasses {
+  uint8_t cls[128];
+  uint8_t lower[128];
+  constexpr AsciiClasses() : cls(), lower() {
+    for (uint32_t c = 0; c < 128; ++c) {
+      cls[c] = unicode::kStage2[(static_cast<uint32_t>(unicode::kStage1[0]) << unicode::kBlockShift) | c];
+      lower[c] = static_cast<uint8_t>((c >= 'A' && c <= 'Z') ? c + 32 : c);
+    }
+  }
+};
+inline constexpr AsciiClasses kAscii{};
+
 uint32_t to_lower(uint32_t cp);
 uint32_t to_upper(uint32_t cp);
 uint32_t to_title(uint32_t cp);
@@ -77,7 +117,42 @@ uint32_t to_title(uint32_t cp);
 // Returns false at the first invalid sequence and stores its byte offset.
 bool validate(const uint8_t* s, size_t n, size_t* bad_byte);
 
-// Appends the simple lower-case fold of valid UTF-8 s[0, n) to *out.
+// Simple lower-case fold of valid UTF-8 s[0, n) written at dst, which must
+// have room for 2 * n bytes (a simple case mapping at most grows a character
+// from 2 to 3 bytes). Returns the bytes written. Lexicon keys and text are
+// folded by this one function, so they always agree.
+size_t fold_into(const uint8_t* s, size_t n, char* dst);
+
+// Appends the fold of s[0, n) to *out.
 void fold_append(const uint8_t* s, size_t n, std::string* out);
+
+// A growable byte buffer for building lookup keys without per-key
+// allocation or zero-filling.
+class KeyBuffer {
+ public:
+  void clear() { size_ = 0; }
+  void push(char c) {
+    reserve(1);
+    buf_[size_++] = c;
+  }
+  void append(const char* s, size_t n) {
+    reserve(n);
+    std::memcpy(buf_.data() + size_, s, n);
+    size_ += n;
+  }
+  void append_folded(const uint8_t* s, size_t n) {
+    reserve(2 * n);
+    size_ += fold_into(s, n, buf_.data() + size_);
+  }
+  const char* data() const { return buf_.data(); }
+  size_t size() const { return size_; }
+
+ private:
+  void reserve(size_t extra) {
+    if (size_ + extra > buf_.size()) buf_.resize(2 * (size_ + extra) + 64);
+  }
+  std::vector<char> buf_ = std::vector<char>(256);
+  size_t size_ = 0;
+};
 
 }  // namespace csgen::utf8

@@ -229,7 +229,7 @@ PYBIND11_MODULE(_core, m) {
           [](const Lexicon& lex, const std::string& phrase) {
             const auto* s = reinterpret_cast<const uint8_t*>(phrase.data());
             std::vector<Token> toks;
-            check(segment(s, phrase.size(), &toks));
+            check(segment(s, phrase.size(), &toks, /*keep_spaces=*/false));
             std::string key;
             normalized_key(s, toks, 0, toks.size(), &key);
             py::list out;
