@@ -39,8 +39,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED_XQUAD = Path("/work/shared/data/xquad/xquad.en.json")
-SHARED_MUSE = Path("/work/shared/data/muse/en-de.txt")
+SHARED = Path(os.environ.get("CSGEN_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
+SHARED_XQUAD = SHARED / "xquad" / "xquad.en.json"
+SHARED_MUSE = SHARED / "muse" / "en-de.txt"
 SAMPLE_XQUAD = REPO_ROOT / "examples" / "sample" / "xquad-en.parquet"
 SAMPLE_MUSE = REPO_ROOT / "examples" / "sample" / "en-de.txt"
 MB = 1_000_000

@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from .errors import ColumnTypeError
 
+
 #: Type of each ``<column>_switches`` value: one struct per switch, byte
 #: offsets half-open, ``src_*`` into the input row, ``dst_*`` into the output.
 def switches_type() -> pa.DataType:

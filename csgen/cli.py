@@ -54,7 +54,8 @@ def main() -> None:
               help="uniform: draw a language, then look the word up in it (ratio x coverage); "
                    "coverage: draw among the languages that have the word.")
 @click.option("--lang-weights", default=None, help="Language draw weights, e.g. de=2,ar=1.")
-@click.option("--keep-identity", is_flag=True, help="Also use entries whose target equals the source.")
+@click.option("--keep-identity", is_flag=True,
+              help="Also use entries whose target equals the source.")
 @click.option("--skip-stopwords", is_flag=True, help="Never switch English stopwords.")
 @click.option("--input-format", type=click.Choice(INPUT_FORMATS), default=None,
               help="Input format (default: from the extension).")

@@ -81,7 +81,8 @@ class Lexicon:
         try:
             data = path.read_bytes()
         except OSError as e:
-            raise LexiconReadError(f"cannot read lexicon {str(path)!r}: {e.strerror or e}") from None
+            reason = e.strerror or e
+            raise LexiconReadError(f"cannot read lexicon {str(path)!r}: {reason}") from None
         try:
             parsed = _core.parse_pairs(data)
         except _core.CoreError as e:

@@ -85,7 +85,11 @@ class SwitchStats:
                 "switched_share": c.switched_share,
                 "coverage": c.coverage,
                 "by_lang": {
-                    lang: {"switches": s, "switched_words": w, "share": w / c.words if c.words else 0}
+                    lang: {
+                        "switches": s,
+                        "switched_words": w,
+                        "share": w / c.words if c.words else 0.0,
+                    }
                     for lang, (s, w) in c.by_lang.items()
                 },
             }
@@ -160,7 +164,9 @@ class Switcher:
             self._compiled = self.lexicons[0].compiled()
         else:
             self._compiled = compile_lexicons(self.lexicons, self.langs)
-        self._stopwords = _core.KeySet(list(english_stopwords())) if self.config.skip_stopwords else None
+        self._stopwords = (
+            _core.KeySet(list(english_stopwords())) if self.config.skip_stopwords else None
+        )
 
     # -- one column ----------------------------------------------------------------------------
     def switch_array(
@@ -234,7 +240,7 @@ class Switcher:
             keys = row_keys(batch.column(id_column), id_column, _core.hash_strings)
         names: list[str] = []
         arrays: list[pa.Array] = []
-        for name, arr in zip(batch.schema.names, batch.columns):
+        for name, arr in zip(batch.schema.names, batch.columns, strict=True):
             if name not in columns:
                 names.append(name)
                 arrays.append(arr)
@@ -289,7 +295,7 @@ class Switcher:
         col.eligible += int(out.n_eligible.sum())
         col.switches += int(out.lang_switches.sum())
         col.switched_words += int(out.lang_words.sum())
-        for lang, s, w in zip(self.langs, out.lang_switches, out.lang_words):
+        for lang, s, w in zip(self.langs, out.lang_switches, out.lang_words, strict=True):
             acc = col.by_lang.setdefault(lang, [0, 0])
             acc[0] += int(s)
             acc[1] += int(w)

@@ -73,7 +73,9 @@ def case_pairs(method: str) -> list[tuple[int, int]]:
     return pairs
 
 
-def emit_array(out: list[str], ctype: str, name: str, values: list[int], per_line: int = 16) -> None:
+def emit_array(
+    out: list[str], ctype: str, name: str, values: list[int], per_line: int = 16
+) -> None:
     out.append(f"inline constexpr {ctype} {name}[{len(values)}] = {{")
     for i in range(0, len(values), per_line):
         out.append("    " + ", ".join(str(v) for v in values[i:i + per_line]) + ",")
@@ -107,12 +109,19 @@ def main() -> None:
     ]
     emit_array(out, "uint16_t", "kStage1", stage1)
     emit_array(out, "uint8_t", "kStage2", stage2, per_line=32)
+    upper = dict(case_pairs("upper"))
     for method, name in (("lower", "Lower"), ("upper", "Upper"), ("title", "Title")):
         pairs = case_pairs(method)
-        # Title mapping differs from upper for a handful of digraphs only.
         if method == "title":
-            upper = dict(case_pairs("upper"))
-            pairs = [(cp, m) for cp, m in pairs if upper.get(cp) != m]
+            # Title case differs from upper case for a handful of digraphs only,
+            # among them the title-case letters themselves (U+01C5 stays U+01C5).
+            pairs = [
+                (cp, ord(chr(cp).title()))
+                for cp in range(MAX_CP)
+                if not 0xD800 <= cp <= 0xDFFF
+                and len(chr(cp).title()) == 1
+                and ord(chr(cp).title()) != upper.get(cp, cp)
+            ]
         emit_array(out, "uint32_t", f"k{name}From", [cp for cp, _ in pairs])
         emit_array(out, "uint32_t", f"k{name}To", [m for _, m in pairs])
     out += ["", "}  // namespace csgen::unicode", ""]

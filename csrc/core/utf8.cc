@@ -27,8 +27,13 @@ uint32_t to_upper(uint32_t cp) {
 
 uint32_t to_title(uint32_t cp) {
   if (cp < 0x80) return to_upper(cp);
-  const uint32_t t = map_with(unicode::kTitleFrom, unicode::kTitleTo, cp);
-  return t != cp ? t : to_upper(cp);
+  // The title table lists only code points whose title form is not their
+  // upper-case form (the digraphs: U+01C6 -> U+01C5, U+01C5 -> U+01C5).
+  const uint32_t* from = std::lower_bound(std::begin(unicode::kTitleFrom),
+                                          std::end(unicode::kTitleFrom), cp);
+  if (from != std::end(unicode::kTitleFrom) && *from == cp)
+    return unicode::kTitleTo[from - std::begin(unicode::kTitleFrom)];
+  return to_upper(cp);
 }
 
 bool validate(const uint8_t* s, size_t n, size_t* bad_byte) {

@@ -1,8 +1,6 @@
 // Self-contained tests of the csgen C++ core (no test framework).
 //
-//   core_test               run the suite; exit status 1 if any check failed
-//   core_test --known-bugs  also run checks for known, unfixed core bugs
-//                           (expected to fail until they are fixed)
+//   core_test   run the suite; exit status 1 if any check failed
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -1303,13 +1301,10 @@ static void test_switch_empty_null_offsets() {
 }
 
 // ---------------------------------------------------------------------------
-// Known bugs (run with --known-bugs; each check fails until the bug is fixed).
+// Regression: the title-case digraphs (U+01C5 ǅ, U+01C8 ǈ, U+01CB ǋ, U+01F2 ǲ)
+// are their own title form; to_title once fell back to the upper-case form.
 
-static void test_known_bugs() {
-  // 1. to_title of the titlecase digraphs (U+01C5 ǅ, U+01C8 ǈ, U+01CB ǋ,
-  //    U+01F2 ǲ) returns the upper-case form: their title mapping is the
-  //    identity, so the generator leaves them out of kTitle*, and to_title
-  //    falls back to to_upper.
+static void test_title_digraphs() {
   CHECK_EQ(utf8::to_title(0x1C5), 0x1C5u);
   CHECK_EQ(utf8::to_title(0x1C8), 0x1C8u);
   CHECK_EQ(utf8::to_title(0x1CB), 0x1CBu);
@@ -1323,11 +1318,7 @@ static void test_known_bugs() {
   CHECK_EQ(out_row(r, 0), std::string("\xC7\x85ungla"));
 }
 
-int main(int argc, char** argv) {
-  bool known_bugs = false;
-  for (int i = 1; i < argc; ++i)
-    if (std::strcmp(argv[i], "--known-bugs") == 0) known_bugs = true;
-
+int main() {
   test_utf8_decode();
   test_utf8_validate();
   test_utf8_case();
@@ -1338,7 +1329,7 @@ int main(int argc, char** argv) {
   test_switch_languages();
   test_switch_threads();
   test_switch_empty_null_offsets();
-  if (known_bugs) test_known_bugs();
+  test_title_digraphs();
 
   std::printf("core_test: %d passed, %d failed\n", g_passed, g_failed);
   return g_failed == 0 ? 0 : 1;

@@ -14,7 +14,7 @@ def tokens(text: str) -> list[tuple[str, int]]:
     assert all(ends[i] == starts[i + 1] for i in range(len(starts) - 1)), "tokens must tile"
     if len(data):
         assert ends[-1] == len(data)
-    return [(data[s:e].decode(), int(k)) for s, e, k in zip(starts, ends, kinds)]
+    return [(data[s:e].decode(), int(k)) for s, e, k in zip(starts, ends, kinds, strict=True)]
 
 
 @pytest.mark.parametrize(

@@ -206,7 +206,7 @@ def test_multilingual_uniform_vs_coverage():
     texts = ["house red"] * 4000
     sw = csgen.Switcher([de, es], ratio=1.0, seed=5, lang_sampling="uniform")
     res = sw.switch_array(pa.array(texts))
-    stats = dict(zip(sw.langs, res.lang_words.tolist()))
+    stats = dict(zip(sw.langs, res.lang_words.tolist(), strict=True))
     # uniform: half of the "red" draws go to es, which lacks it.
     assert abs(stats["de"] / 4000 - (0.5 + 0.5)) < 0.06  # house->de half, red->de half
     assert abs(stats["es"] / 4000 - 0.5) < 0.06

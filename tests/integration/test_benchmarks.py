@@ -1,0 +1,22 @@
+"""The benchmark suite runs (a seconds-long smoke run), so it never rots."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_bench_switch_smoke(tmp_path):
+    out = tmp_path / "bench.json"
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "bench_switch.py"), "--smoke", "--json",
+         str(out)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "| csgen 2 threads |" in proc.stdout
+    results = json.loads(out.read_text())["results"]
+    assert {r["method"] for r in results} >= {"utf8_lower", "csgen 1 thread", "csgen 2 threads"}
+    assert all(r["mb_s"] > 0 for r in results)
