@@ -7,6 +7,8 @@ in MB/s of input bytes (1 MB = 10**6 bytes), each the best of ``--repeat`` runs:
 * ``utf8_lower``: ``pyarrow.compute.utf8_lower`` -- one pass over the bytes,
   the floor reference;
 * ``csgen 1 thread`` / ``csgen 2 threads``: ``Switcher.switch_array``;
+* ``csgen switch (pipeline)``: the job behind the CLI on the column stored as
+  Parquet: read, switch (2 threads), write zstd Parquet;
 * ``python loop``: the same algorithm in plain Python (regex tokenizer, dict
   lookup, ``random.random() < ratio``, case carried over), timed on a slice of
   about ``--python-mb`` MB only.
@@ -167,6 +169,28 @@ def best_of(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
 
 
 # -- report --------------------------------------------------------------------------------------
+def time_pipeline(csgen: ModuleType, arr: pa.Array, lex: Any, args: argparse.Namespace) -> float:
+    """Seconds of the job behind ``csgen switch`` on ``arr`` stored as Parquet (best of repeat)."""
+    import tempfile
+
+    import pyarrow.parquet as pq
+
+    from csgen.pipeline import SwitchJob, run_switch
+
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "input.parquet"
+        pq.write_table(pa.table({"context": arr}), src, compression="zstd")
+        switcher = csgen.Switcher([lex], ratio=args.ratio, seed=args.seed, threads=2)
+
+        def run() -> None:
+            job = SwitchJob(input=src, output_dir=Path(tmp) / "out", columns=("context",),
+                            overwrite=True)
+            run_switch(job, switcher)
+
+        sec, _ = best_of(run, args.repeat)
+    return sec
+
+
 def format_table(results: list[dict[str, Any]]) -> str:
     """Markdown table: method | MB/s | x utf8_lower | x python loop."""
     base = next(r["mb_s"] for r in results if r["method"] == "utf8_lower")
@@ -235,6 +259,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         sec, out = best_of(lambda sw=sw: sw.switch_array(arr, column="context"), args.repeat)
         outputs[n] = out.text
         record(f"csgen {n} thread" + ("s" if n > 1 else ""), sec, n_bytes)
+    sec = time_pipeline(csgen, arr, lex, args)
+    record("csgen switch (pipeline)", sec, n_bytes,
+           note="read Parquet, switch on 2 threads, write zstd Parquet")
     sec, _ = best_of(lambda: python_switch(py_rows, table, args.ratio, args.seed), args.repeat)
     record("python loop", sec, py_bytes, note=f"on a {py_bytes / MB:.2f} MB slice")
 

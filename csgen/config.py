@@ -41,7 +41,7 @@ class SwitchConfig:
             (``the the``), which MUSE files hold in large numbers.
         skip_stopwords: never switch single words on the bundled English
             stopword list.
-        threads: C++ threads per batch; ``None`` uses every core.
+        threads: C++ threads per batch; ``None`` uses every core this process may use.
 
     Example:
         >>> SwitchConfig(ratio=0.5, seed=1, lang_weights={"de": 2, "ar": 1}).lang_weights
@@ -81,7 +81,7 @@ class SwitchConfig:
             object.__setattr__(self, "lang_weights", _normalise_weights(self.lang_weights))
         threads = self.threads
         if threads is None:
-            threads = os.cpu_count() or 1
+            threads = available_cores()
         if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
             raise ConfigError(f"threads must be a positive integer, got {self.threads!r}")
         object.__setattr__(self, "threads", threads)
@@ -96,6 +96,13 @@ class SwitchConfig:
         d.pop("threads")
         d["lang_weights"] = dict(self.lang_weights) if self.lang_weights else None
         return d
+
+
+def available_cores() -> int:
+    """Cores this process may run on (its CPU affinity, which containers narrow)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
 
 
 def _normalise_weights(

@@ -88,8 +88,18 @@ class KeyTable {
 
   bool equals(const Entry& e, const char* key, size_t len) const {
     if (e.len != len) return false;
-    const char* stored = len <= kInline ? e.key.bytes : arena_.data() + e.key.offset;
-    return std::memcmp(stored, key, len) == 0;
+    if (len > kInline) return std::memcmp(arena_.data() + e.key.offset, key, len) == 0;
+    // Short keys: two overlapping loads cover every byte, no library call.
+    const char* a = e.key.bytes;
+    if (len >= 8) return load(a, 8) == load(key, 8) && load(a + len - 8, 8) == load(key + len - 8, 8);
+    if (len >= 4) return load(a, 4) == load(key, 4) && load(a + len - 4, 4) == load(key + len - 4, 4);
+    return len == 0 || (a[0] == key[0] && a[len >> 1] == key[len >> 1] && a[len - 1] == key[len - 1]);
+  }
+
+  static uint64_t load(const char* p, size_t n) {  // n is 4 or 8
+    uint64_t w = 0;
+    std::memcpy(&w, p, n);
+    return w;
   }
 
   void grow() {

@@ -50,6 +50,25 @@ struct Context {
 
 CasePattern case_pattern(const uint8_t* s, const std::vector<Token>& toks, size_t begin,
                          size_t end) {
+  if (end == begin + 1) {  // one ASCII word, the common case: no decoding
+    int up = 0, low = 0;
+    bool ascii = true, first_upper = false, seen = false;
+    for (size_t i = toks[begin].start; i < toks[begin].end && ascii; ++i) {
+      const uint8_t b = s[i];
+      ascii = b < 0x80;
+      const bool u = b >= 'A' && b <= 'Z', l = b >= 'a' && b <= 'z';
+      if (!seen && (u || l)) {
+        first_upper = u;
+        seen = true;
+      }
+      up += u;
+      low += l;
+    }
+    if (ascii) {
+      if (up >= 2 && low == 0) return CasePattern::kUpper;
+      return first_upper ? CasePattern::kTitle : CasePattern::kAsIs;
+    }
+  }
   int n_upper = 0, n_lower = 0, n_words = 0;
   bool first_cased_upper = false, seen_cased = false, every_word_title = true;
   for (size_t t = begin; t < end; ++t) {
@@ -138,6 +157,7 @@ const Candidate* choose_candidate(const Lexicon& lex, const LexiconNode& node, i
     const Candidate& cand = cands[c];
     if (cand.lang != lang || (cand.identity && !opt.keep_identity)) continue;
     if (!first) first = &cand;
+    if (opt.choice == CandidateChoice::kFirst) return first;
     ++count;
     total_weight += cand.weight;
   }
@@ -230,10 +250,13 @@ void process_range(const Context& ctx, Chunk* chunk) {
           ++i;
           continue;
         }
-        const double u_lang = uniform01(rng_key, i, kStreamLanguage);
-        const int lang = draw_language(
-            u_lang, opt.sampling == LangSampling::kUniform ? ctx.all_langs : union_langs,
-            opt.lang_weights);
+        // One language needs no draw (the draw could only return it).
+        const int lang =
+            n_langs == 1 ? 0
+                         : draw_language(uniform01(rng_key, i, kStreamLanguage),
+                                         opt.sampling == LangSampling::kUniform ? ctx.all_langs
+                                                                                : union_langs,
+                                         opt.lang_weights);
         const Match* chosen = nullptr;
         for (int m = n_matches - 1; m >= 0 && lang >= 0; --m) {
           const LexiconNode& node = lex.node(matches[m].node);
