@@ -18,10 +18,12 @@ import pyarrow as pa
 from .errors import ColumnTypeError
 
 
-#: Type of each ``<column>_switches`` value: one struct per switch, byte
-#: offsets half-open, ``src_*`` into the input row, ``dst_*`` into the output.
 def switches_type() -> pa.DataType:
-    """``list<struct<src_start, src_end, dst_start, dst_end: int32, lang: dictionary>>``."""
+    """Type of each ``<column>_switches`` value: one struct per switch.
+
+    ``list<struct<src_start, src_end, dst_start, dst_end: int32, lang: dictionary>>``;
+    UTF-8 byte offsets, half-open, ``src_*`` into the input row, ``dst_*`` into the output.
+    """
     return pa.list_(
         pa.struct(
             [

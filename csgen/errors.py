@@ -84,23 +84,20 @@ def from_core(
     column: str | None = None,
     row_base: int = 0,
     lexicon_path: str | Path | None = None,
-    lexicon_lines: object = None,
+    lexicon_line: int | None = None,
 ) -> CsgenError:
     """Map a ``csgen._core.CoreError`` to its typed error, with context.
 
-    ``row_base`` is added to a row index so messages give the global row;
-    ``lexicon_lines`` maps a lexicon entry index to its 1-based file line (any
-    sequence; ``None`` means the core's row already is a line number).
+    ``row_base`` is added to a row index so messages give the global row. For
+    lexicon errors, ``lexicon_line`` is the file line of the entry (default:
+    the core's row, which the file parser sets to the line).
     """
     code, message, row, byte = err.args
     row = None if row < 0 else int(row)
     byte = None if byte < 0 else int(byte)
     if code in (_LEXICON_FORMAT, _EMPTY_LEXICON) or lexicon_path is not None:
-        line = row
-        if row is not None and lexicon_lines is not None:
-            line = int(lexicon_lines[row])  # type: ignore[index]
         cls = EmptyLexiconError if code == _EMPTY_LEXICON else LexiconFormatError
-        return cls(message, lexicon_path, line)
+        return cls(message, lexicon_path, lexicon_line if lexicon_line is not None else row)
     where = f"column {column!r}" if column is not None else "input"
     if row is not None:
         where += f", row {row + row_base}"

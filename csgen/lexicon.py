@@ -21,8 +21,8 @@ from . import _core
 from ._arrow import column_buffers
 from .errors import (
     ConfigError,
+    CsgenError,
     EmptyLexiconError,
-    LexiconFormatError,
     LexiconReadError,
     from_core,
 )
@@ -194,19 +194,15 @@ def compile_lexicons(lexicons: Sequence[Lexicon], langs: Sequence[str]) -> Any:
         raise _entry_error(e, lexicons) from None
 
 
-def _entry_error(err: BaseException, lexicons: Sequence[Lexicon]) -> LexiconFormatError:
+def _entry_error(err: BaseException, lexicons: Sequence[Lexicon]) -> CsgenError:
     """Name the file and line of the entry a core error is about."""
     index = err.args[2]
-    names = ", ".join(lex.path or lex.name for lex in lexicons)
     for lex in lexicons:
         if 0 <= index < len(lex):
-            lines = lex.table.column("line").to_numpy()
-            shifted = (err.args[0], err.args[1], index, err.args[3])
-            return from_core(  # type: ignore[return-value]
-                type(err)(*shifted), lexicon_path=lex.path or lex.name, lexicon_lines=lines
-            )
+            line = lex.table.column("line")[index].as_py()
+            return from_core(err, lexicon_path=lex.path or lex.name, lexicon_line=line)
         index -= len(lex)
-    return from_core(err, lexicon_path=names)  # type: ignore[return-value]
+    return from_core(err, lexicon_path=", ".join(lex.path or lex.name for lex in lexicons))
 
 
 def load_lexicon(spec: str | Path) -> Lexicon:

@@ -1,0 +1,12 @@
+"""The examples in public docstrings run and give what they show."""
+
+import doctest
+import importlib
+
+import pytest
+
+
+@pytest.mark.parametrize("module", ["csgen", "csgen.config", "csgen.lexicon", "csgen.switch"])
+def test_docstring_examples(module):
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted > 0 and result.failed == 0
