@@ -181,7 +181,9 @@ class Switcher:
 
         ``column`` names it for the RNG and for error messages; ``keys`` is an
         optional ``uint64[len(array)]`` of row keys, else row ``i`` uses
-        ``row_base + i``. The input is borrowed; the outputs are new arrays.
+        ``row_base + i``. The input is borrowed (a ChunkedArray of several
+        chunks is combined first, which copies it); the outputs are new arrays
+        over buffers the core allocated, wrapped without copying.
         """
         if isinstance(array, pa.ChunkedArray):
             array = array.combine_chunks()
