@@ -6,12 +6,13 @@
 'a Haus'
 """
 
+__version__ = "0.1.0"  # before the imports: submodules record it
+
 from .config import SwitchConfig
 from .errors import CsgenError
 from .lexicon import Lexicon
 from .switch import SwitchedColumn, Switcher, SwitchStats, switch_table
 
-__version__ = "0.1.0"
 __all__ = [
     "CsgenError",
     "Lexicon",

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <limits>
 
 #include "utf8.h"
@@ -160,69 +162,141 @@ Status KeySet::add(const std::string& word) {
   return Status::Ok();
 }
 
-Status parse_pairs(const uint8_t* s, size_t n, ParsedPairs* out) {
+namespace {
+
+inline bool is_blank(uint8_t c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+
+struct Field {
+  size_t a, b;
+};
+
+// Splits line [pos, end) into fields; returns the field count (fields past
+// kMaxFields are counted, not stored).
+constexpr int kMaxFields = 3;
+int split_line(const uint8_t* s, size_t pos, size_t end, const PairFormat& fmt, Field* fields,
+               bool* tabbed) {
+  int n = 0;
+  auto add = [&](size_t a, size_t b) {
+    while (a < b && is_blank(s[a])) ++a;
+    while (b > a && is_blank(s[b - 1])) --b;
+    if (n < kMaxFields) fields[n] = Field{a, b};
+    ++n;
+  };
+  *tabbed = std::memchr(s + pos, '\t', end - pos) != nullptr;
+  if (fmt.split == PairFormat::kSeparator) {
+    const std::string& sep = fmt.separator;
+    size_t a = pos;
+    for (size_t i = pos; i + sep.size() <= end;) {
+      if (std::memcmp(s + i, sep.data(), sep.size()) == 0) {
+        add(a, i);
+        i += sep.size();
+        a = i;
+      } else {
+        ++i;
+      }
+    }
+    add(a, end);
+  } else if (fmt.split == PairFormat::kTab || *tabbed) {
+    size_t a = pos;
+    for (size_t i = pos; i <= end; ++i) {
+      if (i == end || s[i] == '\t') {
+        add(a, i);
+        a = i + 1;
+      }
+    }
+  } else {  // MUSE: runs of spaces
+    for (size_t i = pos; i < end;) {
+      while (i < end && is_blank(s[i])) ++i;
+      if (i == end) break;
+      const size_t a = i;
+      while (i < end && !is_blank(s[i])) ++i;
+      add(a, i);
+    }
+  }
+  return n;
+}
+
+// Checks one line's fields; returns an empty string or what is wrong.
+std::string check_fields(const uint8_t* s, const Field* f, int n, bool tabbed,
+                         const PairFormat& fmt, double* weight) {
+  *weight = 1.0;
+  const int max_fields = fmt.split == PairFormat::kTab && fmt.allow_weight ? 3 : 2;
+  if (n < 2 || n > max_fields) {
+    std::string what = "expected " + std::string(max_fields == 3 ? "2 or 3" : "2") +
+                       " fields, found " + std::to_string(n);
+    if (fmt.split == PairFormat::kSeparator) return what + " separated by '" + fmt.separator + "'";
+    if (fmt.split == PairFormat::kMuse && !tabbed)
+      return what + " (source target); separate multi-word entries with a TAB";
+    return what + " TAB-separated";
+  }
+  if (f[0].a == f[0].b || f[1].a == f[1].b) return "empty source or target field";
+  if (n == 3) {
+    const std::string text(reinterpret_cast<const char*>(s) + f[2].a, f[2].b - f[2].a);
+    char* parsed_end = nullptr;
+    const double w = std::strtod(text.c_str(), &parsed_end);
+    if (text.empty() || parsed_end != text.c_str() + text.size() || !std::isfinite(w) || w <= 0)
+      return "weight '" + text + "' is not a positive number";
+    *weight = w;
+  }
+  return std::string();
+}
+
+}  // namespace
+
+Status parse_pairs(const uint8_t* s, size_t n, const PairFormat& fmt, ParsedPairs* out) {
   *out = ParsedPairs();
+  if (fmt.split == PairFormat::kSeparator && fmt.separator.empty())
+    return Status::Error(Code::kInvalidArgument, "empty field separator");
   size_t pos = 0;
   if (n >= 3 && s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF) pos = 3;
   int64_t line_no = 0;
-  auto is_blank = [](uint8_t c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; };
+  Field fields[kMaxFields];
   while (pos < n) {
     ++line_no;
     const uint8_t* nl = static_cast<const uint8_t*>(std::memchr(s + pos, '\n', n - pos));
     size_t end = nl ? static_cast<size_t>(nl - s) : n;
     const size_t next = nl ? end + 1 : n;
     if (end > pos && s[end - 1] == '\r') --end;
-    size_t bad;
-    if (!utf8::validate(s + pos, end - pos, &bad))
-      return Status::Error(Code::kLexiconFormat,
-                           "invalid UTF-8 at column " + std::to_string(bad + 1), line_no,
-                           static_cast<int64_t>(bad));
-    // Fields: split on TAB when the line has one, else on runs of spaces.
-    const bool tabbed = std::memchr(s + pos, '\t', end - pos) != nullptr;
-    size_t field_start[2] = {0, 0}, field_end[2] = {0, 0};
+    std::string problem;
+    size_t bad = 0;
+    double weight = 1.0;
+    bool tabbed = false;
     int n_fields = 0;
-    bool blank_line = true;
-    for (size_t i = pos; i <= end;) {
-      size_t a = i, b;
-      if (tabbed) {
-        while (i < end && s[i] != '\t') ++i;
-        b = i++;  // step over the TAB (or past the end)
-        while (a < b && is_blank(s[a])) ++a;
-        while (b > a && is_blank(s[b - 1])) --b;
-      } else {
-        while (a < end && is_blank(s[a])) ++a;
-        if (a == end) break;
-        b = a;
-        while (b < end && !is_blank(s[b])) ++b;
-        i = b;
+    if (!utf8::validate(s + pos, end - pos, &bad)) {
+      problem = "invalid UTF-8 at column " + std::to_string(bad + 1);
+    } else {
+      n_fields = split_line(s, pos, end, fmt, fields, &tabbed);
+      bool blank = true;
+      for (int f = 0; f < std::min(n_fields, kMaxFields); ++f) blank &= fields[f].a == fields[f].b;
+      if (blank) {
+        pos = next;
+        continue;
       }
-      if (n_fields < 2) {
-        field_start[n_fields] = a;
-        field_end[n_fields] = b;
+      problem = check_fields(s, fields, n_fields, tabbed, fmt, &weight);
+    }
+    if (!problem.empty()) {
+      if (!fmt.skip_bad)
+        return Status::Error(Code::kLexiconFormat, problem, line_no, static_cast<int64_t>(bad));
+      if (out->bad_lines++ == 0) {
+        out->first_bad_line = line_no;
+        out->first_bad_reason = problem;
       }
-      blank_line &= a == b;
-      ++n_fields;
+      pos = next;
+      continue;
     }
-    if (!blank_line) {
-      if (n_fields != 2)
-        return Status::Error(
-            Code::kLexiconFormat,
-            "expected 2 fields (source target), found " + std::to_string(n_fields) +
-                (tabbed ? " TAB-separated" : "; separate multi-word entries with a TAB"),
-            line_no);
-      if (field_start[0] == field_end[0] || field_start[1] == field_end[1])
-        return Status::Error(Code::kLexiconFormat, "empty source or target field", line_no);
-      out->source_data.append(reinterpret_cast<const char*>(s) + field_start[0],
-                              field_end[0] - field_start[0]);
-      out->target_data.append(reinterpret_cast<const char*>(s) + field_start[1],
-                              field_end[1] - field_start[1]);
-      if (out->source_data.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max()) ||
-          out->target_data.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max()))
-        return Status::Error(Code::kTooLarge, "lexicon file larger than 2 GiB", line_no);
-      out->source_offsets.push_back(static_cast<int32_t>(out->source_data.size()));
-      out->target_offsets.push_back(static_cast<int32_t>(out->target_data.size()));
-      out->line.push_back(line_no);
-    }
+    out->source_data.append(reinterpret_cast<const char*>(s) + fields[0].a,
+                            fields[0].b - fields[0].a);
+    out->target_data.append(reinterpret_cast<const char*>(s) + fields[1].a,
+                            fields[1].b - fields[1].a);
+    if (out->source_data.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max()) ||
+        out->target_data.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max()))
+      return Status::Error(Code::kTooLarge, "lexicon file larger than 2 GiB", line_no);
+    out->source_offsets.push_back(static_cast<int32_t>(out->source_data.size()));
+    out->target_offsets.push_back(static_cast<int32_t>(out->target_data.size()));
+    out->weight.push_back(weight);
+    out->line.push_back(line_no);
     pos = next;
   }
   return Status::Ok();

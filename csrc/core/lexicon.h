@@ -89,15 +89,31 @@ class KeySet {
   KeyTable<Empty> table_;
 };
 
-// Parses a two-column dictionary file (MUSE layout: "source target" per
-// line, separated by white space; a line holding a TAB is split on the TAB
-// only, which allows multi-word entries). A leading BOM, CRLF line ends and
-// blank lines are accepted. Errors name the 1-based line in .row.
+// How a two-column dictionary file is laid out.
+struct PairFormat {
+  enum Split {
+    kMuse = 0,       // "source target" split on white space; a line holding a
+                     // TAB is split on the TAB only (multi-word phrases)
+    kTab = 1,        // source<TAB>target[<TAB>weight]
+    kSeparator = 2,  // source SEP target, e.g. " ||| " (wikititles)
+  };
+  Split split = kMuse;
+  std::string separator;     // kSeparator only
+  bool allow_weight = false;  // kTab: an optional third field is a weight > 0
+  bool skip_bad = false;      // count malformed lines instead of failing
+};
+
+// Parses a dictionary file. A leading BOM, CRLF line ends and blank lines are
+// accepted; fields are trimmed. Errors name the 1-based line in .row.
 struct ParsedPairs {
   std::string source_data, target_data;
   std::vector<int32_t> source_offsets{0}, target_offsets{0};
-  std::vector<int64_t> line;  // 1-based line number of each pair
+  std::vector<double> weight;  // 1.0 unless the file gives one
+  std::vector<int64_t> line;   // 1-based line number of each pair
+  int64_t bad_lines = 0;       // with skip_bad: lines skipped
+  int64_t first_bad_line = -1;
+  std::string first_bad_reason;
 };
-Status parse_pairs(const uint8_t* s, size_t n, ParsedPairs* out);
+Status parse_pairs(const uint8_t* s, size_t n, const PairFormat& format, ParsedPairs* out);
 
 }  // namespace csgen

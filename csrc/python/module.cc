@@ -135,23 +135,37 @@ PYBIND11_MODULE(_core, m) {
 
   m.def(
       "parse_pairs",
-      [](py::buffer data) {
+      [](py::buffer data, int split, std::string separator, bool allow_weight, bool skip_bad) {
+        if (split < 0 || split > 2) check(Status::Error(Code::kInvalidArgument, "bad split mode"));
         py::buffer_info info = data.request();
+        PairFormat fmt;
+        fmt.split = static_cast<PairFormat::Split>(split);
+        fmt.separator = std::move(separator);
+        fmt.allow_weight = allow_weight;
+        fmt.skip_bad = skip_bad;
         ParsedPairs parsed;
+        Status st;
         {
           py::gil_scoped_release release;
-          check(parse_pairs(static_cast<const uint8_t*>(info.ptr),
-                            static_cast<size_t>(info.size * info.itemsize), &parsed));
+          st = parse_pairs(static_cast<const uint8_t*>(info.ptr),
+                           static_cast<size_t>(info.size * info.itemsize), fmt, &parsed);
         }
+        check(st);
         py::dict out;
         out["source_data"] = bytes_to_numpy(parsed.source_data);
         out["source_offsets"] = copy_to_numpy(parsed.source_offsets);
         out["target_data"] = bytes_to_numpy(parsed.target_data);
         out["target_offsets"] = copy_to_numpy(parsed.target_offsets);
+        out["weight"] = copy_to_numpy(parsed.weight);
         out["line"] = copy_to_numpy(parsed.line);
+        out["bad_lines"] = parsed.bad_lines;
+        out["first_bad_line"] = parsed.first_bad_line;
+        out["first_bad_reason"] = parsed.first_bad_reason;
         return out;
       },
-      py::arg("data"), "Two-column dictionary file bytes -> packed source/target strings.");
+      py::arg("data"), py::arg("split") = 0, py::arg("separator") = "",
+      py::arg("allow_weight") = false, py::arg("skip_bad") = false,
+      "Dictionary file bytes -> packed source/target strings, weights and lines.");
 
   m.def(
       "hash_strings",

@@ -646,7 +646,7 @@ static std::vector<std::string> column_strings(const std::string& data, const st
 }
 
 static Status parse(const std::string& text, ParsedPairs* p) {
-  return parse_pairs(U(text), text.size(), p);
+  return parse_pairs(U(text), text.size(), PairFormat{}, p);
 }
 
 static void test_parse_pairs() {

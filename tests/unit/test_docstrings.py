@@ -6,7 +6,7 @@ import importlib
 import pytest
 
 
-@pytest.mark.parametrize("module", ["csgen", "csgen.config", "csgen.lexicon", "csgen.switch"])
+@pytest.mark.parametrize("module", ["csgen", "csgen.config", "csgen.lexicon.core", "csgen.switch"])
 def test_docstring_examples(module):
     result = doctest.testmod(importlib.import_module(module))
     assert result.attempted > 0 and result.failed == 0

@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parents[2]
 def test_header_matches_generator():
     header = (REPO / "csrc" / "core" / "unicode_tables.h").read_text("utf-8")
     version = re.search(r'kUnicodeVersion = "([^"]+)"', header).group(1)
-    assert _core.UNICODE_VERSION == version
+    assert version == _core.UNICODE_VERSION
     if unicodedata.unidata_version != version:
         pytest.skip(f"this Python has Unicode {unicodedata.unidata_version}, "
                     f"the header was generated from {version}")

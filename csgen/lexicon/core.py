@@ -17,41 +17,66 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import _core
-from ._arrow import column_buffers
-from .errors import (
+from .. import _core
+from .._arrow import column_buffers
+from ..errors import (
     ConfigError,
     CsgenError,
     EmptyLexiconError,
-    LexiconReadError,
     from_core,
 )
 
 _LANG_CODE = re.compile(r"^[A-Za-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})?$")
 
 
-def lang_from_path(path: str | Path) -> str:
-    """Target language of a lexicon file named ``SRC-TGT.*`` (MUSE style).
+def langs_from_path(path: str | Path) -> tuple[str, str] | None:
+    """``(source, target)`` languages of a file named ``SRC-TGT.*`` (MUSE style), or None.
 
-    >>> lang_from_path("dicts/en-de.0-5000.txt")
-    'de'
+    >>> langs_from_path("dicts/en-de.0-5000.txt")
+    ('en', 'de')
     """
     stem = Path(path).name.split(".", 1)[0]
     parts = stem.split("-")
     if len(parts) == 2 and all(_LANG_CODE.match(p) for p in parts):
-        return parts[1]
-    raise ConfigError(
-        f"cannot tell the language of lexicon {str(path)!r} from its name (expected SRC-TGT.txt,"
-        " e.g. en-de.txt); give it explicitly: --lexicon de=PATH or Lexicon.from_muse(path, lang=)"
-    )
+        return parts[0], parts[1]
+    return None
+
+
+def lang_from_path(path: str | Path) -> str:
+    """Target language of a lexicon file named ``SRC-TGT.*``.
+
+    >>> lang_from_path("dicts/en-de.0-5000.txt")
+    'de'
+    """
+    langs = langs_from_path(path)
+    if langs is None:
+        raise ConfigError(
+            f"cannot tell the language of lexicon {str(path)!r} from its name (expected "
+            "SRC-TGT.txt, e.g. en-de.txt); give it explicitly: --lexicon de=PATH or lang="
+        )
+    return langs[1]
+
+
+ENTRY_SCHEMA = pa.schema(
+    [
+        ("source", pa.string()),
+        ("target", pa.string()),
+        ("lang", pa.string()),
+        ("weight", pa.float64()),
+        ("line", pa.int64()),
+    ]
+)
 
 
 class Lexicon:
-    """Entries of one or more languages, immutable once made.
+    """Entries of one or more target languages, immutable once made.
 
-    ``table`` columns: ``source: string``, ``target: string``,
-    ``lang: string``, ``weight: float64``, ``line: int64`` (1-based line in
-    ``path``, or the entry index for in-memory lexicons).
+    ``table`` has :data:`ENTRY_SCHEMA`: ``source``, ``target``, ``lang``
+    (target language), ``weight`` (> 0) and ``line`` (1-based line in the
+    file the entry came from, or its index for in-memory lexicons). Entry
+    order is rank order: ``first`` candidate choice takes the earliest.
+    ``source_lang`` is the language of the source side (``en`` for MUSE
+    ``en-de.txt``); ``provenance`` lists where the entries came from.
 
     Example:
         >>> lex = Lexicon.from_pairs(["house", "New York"], ["Haus", "Neu York"], lang="de")
@@ -59,51 +84,74 @@ class Lexicon:
         [('de', 'Haus', 1.0)]
     """
 
-    def __init__(self, table: pa.Table, name: str, *, path: str | None = None) -> None:
+    def __init__(
+        self,
+        table: pa.Table,
+        name: str,
+        *,
+        path: str | None = None,
+        source_lang: str | None = None,
+        provenance: Sequence[dict[str, Any]] = (),
+    ) -> None:
+        if not table.schema.equals(ENTRY_SCHEMA):
+            table = table.select(ENTRY_SCHEMA.names).cast(ENTRY_SCHEMA)
         self.table = table
         self.name = name
         self.path = path
+        self.source_lang = source_lang
+        self.provenance: tuple[dict[str, Any], ...] = tuple(provenance)
         self._compiled: Any = None
         self._langs: tuple[str, ...] = tuple(
             dict.fromkeys(pc.unique(table.column("lang")).to_pylist())
         )
+        if table.num_rows == 0:
+            raise EmptyLexiconError("no entries", path or name)
         self.compiled()  # validate now: a bad entry fails at load, naming its line
 
     # -- constructors ------------------------------------------------------------------------
     @classmethod
-    def from_muse(cls, path: str | Path, lang: str | None = None) -> Lexicon:
+    def from_entries(
+        cls,
+        source: pa.Array,
+        target: pa.Array,
+        lang: str | pa.Array,
+        *,
+        weight: np.ndarray | pa.Array | None = None,
+        line: np.ndarray | pa.Array | None = None,
+        name: str,
+        path: str | None = None,
+        source_lang: str | None = None,
+        provenance: Sequence[dict[str, Any]] = (),
+    ) -> Lexicon:
+        """Build from Arrow string arrays (borrowed, not copied) of equal length.
+
+        ``lang``: one target language for all entries, or a string array;
+        ``weight``: float64[n] (default 1); ``line``: int64[n] (default 1..n).
+        """
+        n = len(source)
+        if len(target) != n:
+            raise ConfigError(f"{n} sources but {len(target)} targets")
+        if isinstance(lang, str):
+            lang = pa.DictionaryArray.from_arrays(
+                pa.array(np.zeros(n, dtype=np.int32)), pa.array([lang])
+            ).cast(pa.string())
+        weight = pa.array(np.ones(n) if weight is None else weight, type=pa.float64())
+        line = pa.array(np.arange(1, n + 1) if line is None else line, type=pa.int64())
+        if len(lang) != n or len(weight) != n or len(line) != n:
+            raise ConfigError("lang, weight and line must have one value per entry")
+        table = pa.Table.from_arrays([source, target, lang, weight, line], schema=ENTRY_SCHEMA)
+        return cls(table, name, path=path, source_lang=source_lang, provenance=provenance)
+
+    @classmethod
+    def from_muse(cls, path: str | Path, lang: str | None = None, *,
+                  skip_bad: bool = False) -> Lexicon:
         """Load a MUSE dictionary: one ``source target`` pair per line (white space
         separated; a TAB-separated line may hold multi-word phrases). Several lines per
         source word keep their order as rank. ``lang`` defaults to the file name's
         target (``en-de.txt`` -> ``de``)."""
-        path = Path(path)
-        lang = lang or lang_from_path(path)
-        try:
-            data = path.read_bytes()
-        except OSError as e:
-            reason = e.strerror or e
-            raise LexiconReadError(f"cannot read lexicon {str(path)!r}: {reason}") from None
-        try:
-            parsed = _core.parse_pairs(data)
-        except _core.CoreError as e:
-            raise from_core(e, lexicon_path=path) from None
-        n = len(parsed["line"])
-        if n == 0:
-            raise EmptyLexiconError("no entries", path)
-        source = _packed_strings(parsed["source_offsets"], parsed["source_data"])
-        target = _packed_strings(parsed["target_offsets"], parsed["target_data"])
-        table = pa.table(
-            {
-                "source": source,
-                "target": target,
-                "lang": pa.DictionaryArray.from_arrays(
-                    pa.array(np.zeros(n, dtype=np.int32)), pa.array([lang])
-                ).cast(pa.string()),
-                "weight": pa.array(np.ones(n)),
-                "line": pa.array(parsed["line"]),
-            }
-        )
-        return cls(table, name=path.name, path=str(path))
+        from .formats import read_pairs
+
+        return read_pairs(path, "muse", lang=lang, skip_bad=skip_bad)
 
     @classmethod
     def from_pairs(
@@ -117,25 +165,11 @@ class Lexicon:
         """Build from parallel sequences (lists or Arrow arrays) of phrases."""
         source = pa.array(sources, type=pa.string())
         target = pa.array(targets, type=pa.string())
-        n = len(source)
-        if len(target) != n:
-            raise ConfigError(f"{n} sources but {len(target)} targets")
-        langs = pa.array([lang] * n if isinstance(lang, str) else lang, type=pa.string())
-        weight = pa.array(np.ones(n) if weights is None else weights, type=pa.float64())
-        if len(langs) != n or len(weight) != n:
-            raise ConfigError("lang and weights must have one value per entry")
-        if n == 0:
-            raise EmptyLexiconError("no entries", name)
-        table = pa.table(
-            {
-                "source": source,
-                "target": target,
-                "lang": langs,
-                "weight": weight,
-                "line": pa.array(np.arange(1, n + 1)),
-            }
+        langs = lang if isinstance(lang, str) else pa.array(lang, type=pa.string())
+        return cls.from_entries(
+            source, target, langs, weight=None if weights is None else np.asarray(weights),
+            name=name, provenance=[{"format": "memory", "entries": len(source)}],
         )
-        return cls(table, name=name)
 
     # -- access ------------------------------------------------------------------------------
     @property
@@ -164,12 +198,6 @@ class Lexicon:
         ]
 
 
-def _packed_strings(offsets: np.ndarray, data: np.ndarray) -> pa.Array:
-    return pa.Array.from_buffers(
-        pa.string(), len(offsets) - 1, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
-    )
-
-
 def compile_lexicons(lexicons: Sequence[Lexicon], langs: Sequence[str]) -> Any:
     """Compile several lexicons into one C++ lexicon; language ids index ``langs``.
 
@@ -183,7 +211,7 @@ def compile_lexicons(lexicons: Sequence[Lexicon], langs: Sequence[str]) -> Any:
     source = entries.column("source").chunk(0)
     target = entries.column("target").chunk(0)
     lookup = pa.array(list(langs), type=pa.string())
-    lang = pc.index_in(entries.column("lang"), value_set=lookup).to_numpy()
+    lang = pc.index_in(entries.column("lang"), value_set=lookup).to_numpy(zero_copy_only=False)
     lang = np.ascontiguousarray(lang, dtype=np.int32)
     weight = np.ascontiguousarray(entries.column("weight").to_numpy(), dtype=np.float64)
     try:
@@ -203,13 +231,3 @@ def _entry_error(err: BaseException, lexicons: Sequence[Lexicon]) -> CsgenError:
             return from_core(err, lexicon_path=lex.path or lex.name, lexicon_line=line)
         index -= len(lex)
     return from_core(err, lexicon_path=", ".join(lex.path or lex.name for lex in lexicons))
-
-
-def load_lexicon(spec: str | Path) -> Lexicon:
-    """Load a lexicon named on the command line: ``PATH`` (language from the file
-    name, ``en-de.txt`` -> ``de``) or ``LANG=PATH``. Files are MUSE dictionaries."""
-    text = str(spec)
-    lang, sep, rest = text.partition("=")
-    if sep and _LANG_CODE.match(lang) and rest:
-        return Lexicon.from_muse(rest, lang=lang)
-    return Lexicon.from_muse(text)
