@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -11,7 +13,8 @@ from . import __version__
 from .config import CANDIDATE_CHOICES, LANG_SAMPLINGS, SwitchConfig, parse_lang_weights
 from .errors import CsgenError
 from .io import INPUT_FORMATS
-from .lexicon import load_lexicon
+from .lexicon import FORMATS, jobs, load_lexicon
+from .lexicon.ops import LexiconFilter, describe
 from .pipeline import RunSummary, SwitchJob, run_switch
 from .switch import Switcher
 
@@ -77,7 +80,7 @@ def switch_command(input_path: Path, lexicons: tuple[str, ...], ratio: float, co
     switcher = Switcher([load_lexicon(spec) for spec in lexicons], config)
     job = SwitchJob(
         input=input_path, output_dir=output_dir,
-        columns=tuple(c.strip() for c in columns.split(",") if c.strip()),
+        columns=_split_columns(columns),
         id_column=id_column, input_format=input_format, batch_rows=batch_rows,
         overwrite=overwrite,
     )
@@ -119,6 +122,113 @@ def _print_summary(summary: RunSummary, switcher: Switcher) -> None:
     console.print(table)
     for path in summary.outputs:
         console.print(f"wrote {path}")
+
+
+# -- csgen lexicon ------------------------------------------------------------------------------
+
+_FILTER_OPTIONS = [
+    click.option("--min-words", type=click.IntRange(min=1), default=1, show_default=True,
+                 help="Shortest source phrase kept, in words."),
+    click.option("--max-words", type=click.IntRange(min=1), default=None,
+                 help="Longest source phrase kept, in words."),
+    click.option("--drop-identity", is_flag=True,
+                 help="Drop entries whose target equals the source."),
+    click.option("--max-sources", type=click.IntRange(min=1), default=None,
+                 help="Keep the first N source phrases per language (a frequency cut-off "
+                      "for frequency-ordered files such as MUSE)."),
+    click.option("--max-candidates", type=click.IntRange(min=1), default=None,
+                 help="Keep the first K translations of each source."),
+]
+
+
+def _filter_options(fn: Callable[..., None]) -> Callable[..., None]:
+    for option in reversed(_FILTER_OPTIONS):
+        fn = option(fn)
+    return fn
+
+
+def _rules(min_words: int, max_words: int | None, drop_identity: bool, max_sources: int | None,
+           max_candidates: int | None) -> LexiconFilter:
+    return LexiconFilter(min_words=min_words, max_words=max_words, drop_identity=drop_identity,
+                         max_sources=max_sources, max_candidates=max_candidates)
+
+
+@main.group("lexicon")
+def lexicon_group() -> None:
+    """Build, inspect and compile lexicons (.csglex)."""
+
+
+@lexicon_group.command("import")
+@click.argument("fmt", metavar="FORMAT", type=click.Choice(FORMATS))
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="Compiled lexicon to write (NAME.csglex).")
+@click.option("--lang", default=None, help="Target language (default: from the file name).")
+@click.option("--skip-bad", is_flag=True,
+              help="Count and report malformed lines instead of failing.")
+@_filter_options
+def lexicon_import(fmt: str, files: tuple[Path, ...], output: Path, lang: str | None,
+                   skip_bad: bool, **filters: object) -> None:
+    """Read FILES in FORMAT (muse, tsv, freedict, wikititles) into one .csglex."""
+    jobs.check_output(output)
+    lexicon = jobs.import_files(fmt, files, lang=lang, skip_bad=skip_bad,
+                                rules=_rules(**filters))  # type: ignore[arg-type]
+    path = jobs.write(lexicon, output)
+    bad = sum(int(p.get("bad_lines", 0)) for p in lexicon.provenance)
+    click.echo(f"wrote {path}: {len(lexicon):,} entries, languages {', '.join(lexicon.langs)}"
+               + (f"; {bad:,} malformed lines skipped" if bad else ""))
+
+
+@lexicon_group.command("merge")
+@click.argument("lexicons", nargs=-1, required=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True)
+def lexicon_merge(lexicons: tuple[str, ...], output: Path) -> None:
+    """Merge LEXICONS (.csglex or raw, LANG=PATH allowed) into one for ML-CS."""
+    jobs.check_output(output)
+    merged = jobs.merge_files(lexicons, name=output.stem)
+    path = jobs.write(merged, output)
+    click.echo(f"wrote {path}: {len(merged):,} entries, languages {', '.join(merged.langs)}")
+
+
+@lexicon_group.command("info")
+@click.argument("lexicon")
+@click.option("--dataset", type=click.Path(path_type=Path), default=None,
+              help="Also report the coverage of this dataset's columns.")
+@click.option("-c", "--columns", default=None, help="Columns of --dataset, comma-separated.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+def lexicon_info(lexicon: str, dataset: Path | None, columns: str | None, as_json: bool) -> None:
+    """Entries per language, ambiguity, phrase lengths, and dataset coverage."""
+    lex = load_lexicon(lexicon)
+    info = describe(lex)
+    if dataset is not None:
+        if not columns:
+            raise click.UsageError("--dataset needs --columns")
+        info["coverage"] = jobs.dataset_coverage(lex, dataset, _split_columns(columns))
+    if as_json:
+        click.echo(json.dumps(info, indent=2, ensure_ascii=False))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(file=sys.stdout)
+    table = Table(title=f"{info['name']}: {info['entries']:,} entries, "
+                        f"source language {info['source_lang'] or '?'}")
+    for header in ("language", "entries", "sources", "translations/source", "max",
+                   "ambiguous", "identity"):
+        table.add_column(header, justify="left" if header == "language" else "right")
+    for lang, d in info["languages"].items():
+        table.add_row(lang, f"{d['entries']:,}", f"{d['sources']:,}",
+                      f"{d['candidates_mean']:.2f}", str(d["candidates_max"]),
+                      f"{d['ambiguous_sources']:,}", f"{d['identity_entries']:,}")
+    console.print(table)
+    console.print("source phrase length (words): " + ", ".join(
+        f"{k}: {v:,}" for k, v in info["phrase_words"].items()))
+    for name, c in info.get("coverage", {}).items():
+        console.print(f"coverage of {name}: {c['coverage']:.1%} of {c['words']:,} words")
+
+
+def _split_columns(text: str) -> tuple[str, ...]:
+    return tuple(c.strip() for c in text.split(",") if c.strip())
 
 
 if __name__ == "__main__":

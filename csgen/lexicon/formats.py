@@ -97,7 +97,7 @@ def _no_entries(parsed: dict[str, Any]) -> str:
 
 # Namespace prefixes: one word and a colon directly followed by the title
 # ("Category:Paris", "Kategorie:Berlin"); "Star Wars: Episode I" keeps its colon.
-_NAMESPACE = r"^[^\W\d_]+:(?=\S)"
+_NAMESPACE = r"^[^\W\d_]+:(\S)"  # replaced by the captured first character
 # A trailing qualifier in parentheses: "Paris (band)" -> "Paris".
 _QUALIFIER = r"\s*\([^()]*\)\s*$"
 _LANG_PAIR = re.compile(r"(?<![A-Za-z])([a-z]{2,3})-([a-z]{2,3})(?![A-Za-z])")
@@ -157,7 +157,7 @@ def read_wikititles(
 
 
 def _normalise_title(titles: pa.Array) -> pa.Array:
-    titles = pc.replace_substring_regex(titles, _NAMESPACE, "")
+    titles = pc.replace_substring_regex(titles, _NAMESPACE, r"\1")
     titles = pc.replace_substring_regex(titles, _QUALIFIER, "")
     titles = pc.replace_substring(titles, "_", " ")
     return pc.utf8_trim_whitespace(titles)

@@ -14,10 +14,10 @@ namespace {
 struct PendingCandidate {
   int32_t node;
   uint16_t lang;
-  int64_t rank;  // entry index: MUSE order is rank order
-  std::string target;
-  double weight;
   bool identity;
+  const char* target;  // trimmed target bytes, borrowed from the input column
+  uint32_t target_length;
+  double weight;
 };
 
 Status entry_error(Code code, const std::string& what, int64_t row, int64_t byte = -1) {
@@ -92,18 +92,27 @@ Status Lexicon::build(const StringColumnView& src, const StringColumnView& tgt,
     node.is_entry = 1;
     out->max_tokens_ = std::max(out->max_tokens_, static_cast<int>(node.n_tokens));
     const uint32_t t_start = tgt_toks.front().start;
-    pending.push_back(PendingCandidate{
-        id, static_cast<uint16_t>(lang[i]), i,
-        std::string(reinterpret_cast<const char*>(t) + t_start, tgt_toks.back().end - t_start),
-        w, identity});
+    pending.push_back(PendingCandidate{id, static_cast<uint16_t>(lang[i]), identity,
+                                       reinterpret_cast<const char*>(t) + t_start,
+                                       tgt_toks.back().end - t_start, w});
   }
 
-  std::stable_sort(pending.begin(), pending.end(),
-                   [](const PendingCandidate& a, const PendingCandidate& b) {
-                     if (a.node != b.node) return a.node < b.node;
-                     if (a.lang != b.lang) return a.lang < b.lang;
-                     return a.rank < b.rank;
-                   });
+  // Group by node (a counting sort keeps entry order, which is rank order),
+  // then order each node's few candidates by language, stably.
+  std::vector<uint32_t> node_start(out->keys_.size() + 1, 0);
+  for (const PendingCandidate& p : pending) ++node_start[static_cast<size_t>(p.node) + 1];
+  for (size_t k = 1; k < node_start.size(); ++k) node_start[k] += node_start[k - 1];
+  std::vector<PendingCandidate> grouped(pending.size());
+  {
+    std::vector<uint32_t> fill(node_start.begin(), node_start.end() - 1);
+    for (const PendingCandidate& p : pending) grouped[fill[static_cast<size_t>(p.node)]++] = p;
+  }
+  pending.swap(grouped);
+  for (size_t k = 0; k + 1 < node_start.size(); ++k)
+    std::stable_sort(pending.begin() + node_start[k], pending.begin() + node_start[k + 1],
+                     [](const PendingCandidate& a, const PendingCandidate& b) {
+                       return a.lang < b.lang;
+                     });
   out->candidates_.reserve(pending.size());
   for (size_t k = 0; k < pending.size();) {
     const int32_t node_id = pending[k].node;
@@ -117,8 +126,9 @@ Status Lexicon::build(const StringColumnView& src, const StringColumnView& tgt,
       bool merged = false;
       for (uint32_t j = node.cand_begin; j < out->candidates_.size(); ++j) {
         Candidate& prev = out->candidates_[j];
-        if (prev.lang == p.lang && prev.target_length == p.target.size() &&
-            out->targets_.compare(prev.target_offset, prev.target_length, p.target) == 0) {
+        if (prev.lang == p.lang && prev.target_length == p.target_length &&
+            std::memcmp(out->targets_.data() + prev.target_offset, p.target,
+                        p.target_length) == 0) {
           prev.weight = static_cast<float>(prev.weight + p.weight);
           ++out->stats_.duplicates;
           merged = true;
@@ -126,13 +136,13 @@ Status Lexicon::build(const StringColumnView& src, const StringColumnView& tgt,
         }
       }
       if (merged) continue;
-      if (out->targets_.size() + p.target.size() > std::numeric_limits<uint32_t>::max())
+      if (out->targets_.size() + p.target_length > std::numeric_limits<uint32_t>::max())
         return Status::Error(Code::kTooLarge, "lexicon targets exceed 4 GiB");
       out->candidates_.push_back(Candidate{static_cast<uint32_t>(out->targets_.size()),
-                                           static_cast<uint32_t>(p.target.size()), p.lang,
+                                           p.target_length, p.lang,
                                            static_cast<uint8_t>(p.identity),
                                            static_cast<float>(p.weight)});
-      out->targets_ += p.target;
+      out->targets_.append(p.target, p.target_length);
       const uint64_t bit = uint64_t{1} << p.lang;
       node.langs_identity |= bit;
       if (p.identity) {
