@@ -227,6 +227,68 @@ def lexicon_info(lexicon: str, dataset: Path | None, columns: str | None, as_jso
         console.print(f"coverage of {name}: {c['coverage']:.1%} of {c['words']:,} words")
 
 
+@lexicon_group.command("induce")
+@click.argument("source_vec", type=click.Path(path_type=Path))
+@click.argument("target_vec", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True)
+@click.option("--lang", default=None,
+              help="Target language (default: from the --seed-dict name, e.g. en-de.txt).")
+@click.option("--source-lang", default="en", show_default=True)
+@click.option("--method", type=click.Choice(["nn", "csls"]), default="csls", show_default=True,
+              help="Cosine nearest neighbour or CSLS (k=10).")
+@click.option("--top-k", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Translations per source word (scores become weights).")
+@click.option("--mutual", is_flag=True, help="Keep mutual nearest neighbours only.")
+@click.option("--max-words", type=click.IntRange(min=1), default=None,
+              help="Read only the first N vectors of each file.")
+@click.option("--vocab", type=click.Path(path_type=Path), default=None,
+              help="Only these source words (one per line).")
+@click.option("--dataset", type=click.Path(path_type=Path), default=None,
+              help="Only the words of this dataset's --columns.")
+@click.option("-c", "--columns", default=None, help="Columns of --dataset, comma-separated.")
+@click.option("--align", type=click.Choice(["procrustes"]), default=None,
+              help="Map the source space onto the target space first.")
+@click.option("--seed-dict", type=click.Path(path_type=Path), default=None,
+              help="MUSE seed dictionary for --align procrustes.")
+@click.option("--chunk-size", type=click.IntRange(min=1), default=4096, show_default=True)
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto",
+              show_default=True, help="torch device (numpy is used when torch is absent).")
+@click.option("--backend", type=click.Choice(["auto", "torch", "numpy"]), default="auto",
+              show_default=True, help="Matrix library for retrieval.")
+def lexicon_induce(source_vec: Path, target_vec: Path, output: Path, columns: str | None,
+                   **options: object) -> None:
+    """Induce a lexicon from two .vec embedding files in one (or aligned) space."""
+    jobs.check_output(output)
+    lexicon = jobs.induce_from_files(source_vec, target_vec,
+                                     columns=_split_columns(columns or ""),
+                                     **options)  # type: ignore[arg-type]
+    path = jobs.write(lexicon, output)
+    counts = lexicon.provenance[0]["counts"]
+    click.echo(f"wrote {path}: {len(lexicon):,} entries for {counts['queried']:,} source words "
+               f"({counts['words_without_vector']:,} without a vector, "
+               f"{counts['dropped_not_mutual']:,} dropped as not mutual)")
+
+
+@lexicon_group.command("evaluate")
+@click.argument("lexicon")
+@click.argument("gold", type=click.Path(path_type=Path))
+@click.option("--lang", default=None,
+              help="Language of GOLD's targets (default: from its name, else the lexicon's "
+                   "only language).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def lexicon_evaluate(lexicon: str, gold: Path, lang: str | None, as_json: bool) -> None:
+    """Precision@1/@5 of LEXICON against a MUSE-format GOLD dictionary."""
+    result = jobs.evaluate_files(lexicon, gold, lang=lang)
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+        return
+    click.echo(f"{result['covered']:,} of {result['gold_sources']:,} gold source words covered "
+               f"({result['coverage']:.1%})")
+    for key, value in result.items():
+        if key.startswith("p@"):
+            click.echo(f"{key}: {value:.4f}")
+
+
 def _split_columns(text: str) -> tuple[str, ...]:
     return tuple(c.strip() for c in text.split(",") if c.strip())
 

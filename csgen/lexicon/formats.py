@@ -16,11 +16,20 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import _core
-from ..errors import ConfigError, EmptyLexiconError, LexiconReadError, from_core
+from ..errors import (
+    ConfigError,
+    EmptyLexiconError,
+    LexiconFormatError,
+    LexiconReadError,
+    from_core,
+)
 from .core import _LANG_CODE, Lexicon, lang_from_path, langs_from_path
 
 _SPLIT = {"muse": 0, "tsv": 1, "wikititles": 2}
 WIKITITLES_SEPARATOR = " ||| "
+
+
+_OTHER_ENCODINGS = ((b"\xff\xfe", "UTF-16 (little-endian)"), (b"\xfe\xff", "UTF-16 (big-endian)"))
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -29,6 +38,15 @@ def _read_bytes(path: Path) -> bytes:
     except OSError as e:
         reason = e.strerror or e
         raise LexiconReadError(f"cannot read lexicon {str(path)!r}: {reason}") from None
+
+
+def _check_text_encoding(path: Path, data: bytes) -> None:
+    """A byte order mark tells the encoding for sure: say so rather than "invalid UTF-8"."""
+    for bom, name in _OTHER_ENCODINGS:
+        if data.startswith(bom):
+            raise LexiconFormatError(
+                f"the file is {name}, csgen reads UTF-8 (convert it, e.g. iconv -f UTF-16 "
+                "-t UTF-8)", path, 1)
 
 
 def _packed(offsets: np.ndarray, data: np.ndarray) -> pa.Array:
@@ -48,6 +66,7 @@ def parse_file(
     bad line and reason.
     """
     data = _read_bytes(path)
+    _check_text_encoding(path, data)
     try:
         parsed = _core.parse_pairs(data, _SPLIT[split], separator, allow_weight, skip_bad)
     except _core.CoreError as e:

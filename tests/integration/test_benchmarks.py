@@ -20,3 +20,16 @@ def test_bench_switch_smoke(tmp_path):
     results = json.loads(out.read_text())["results"]
     assert {r["method"] for r in results} >= {"utf8_lower", "csgen 1 thread", "csgen 2 threads"}
     assert all(r["mb_s"] > 0 for r in results)
+
+
+def test_bench_lexicon_smoke(tmp_path):
+    out = tmp_path / "bench.json"
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "bench_lexicon.py"), "--smoke", "--json",
+         str(out)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "| load .csglex |" in proc.stdout and "| induce CSLS top-1 | numpy |" in proc.stdout
+    results = json.loads(out.read_text())["results"]
+    assert all(r["seconds"] > 0 for r in results)

@@ -117,3 +117,12 @@ def test_describe(tmp_path):
                                        "candidates_max": 3, "ambiguous_sources": 1,
                                        "identity_entries": 1}
     assert info["phrase_words"] == {"1": 4, "2": 1, "3": 0, "4": 0, "5+": 0}
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_file_is_named_as_such(tmp_path, encoding):
+    path = tmp_path / "en-de.txt"
+    bom = "\ufeff".encode(encoding)
+    path.write_bytes(bom + "house Haus\n".encode(encoding))
+    with pytest.raises(LexiconFormatError, match=r"en-de.txt:1: the file is UTF-16.*reads UTF-8"):
+        read_lexicon(path, "muse")
