@@ -180,12 +180,13 @@ def time_pipeline(csgen: ModuleType, arr: pa.Array, lex: Any, args: argparse.Nam
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "input.parquet"
         pq.write_table(pa.table({"context": arr}), src, compression="zstd")
-        switcher = csgen.Switcher([lex], ratio=args.ratio, seed=args.seed, threads=2)
+        config = csgen.SwitchConfig(ratio=args.ratio, seed=args.seed, threads=2)
 
         def run() -> None:
+            # one worker with 2 threads: the single-shard case (the input is one shard)
             job = SwitchJob(input=src, output_dir=Path(tmp) / "out", columns=("context",),
-                            overwrite=True)
-            run_switch(job, switcher)
+                            lexicons=(lex,), config=config, workers=1, overwrite=True)
+            run_switch(job)
 
         sec, _ = best_of(run, args.repeat)
     return sec

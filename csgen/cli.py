@@ -10,13 +10,21 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .config import CANDIDATE_CHOICES, LANG_SAMPLINGS, SwitchConfig, parse_lang_weights
+from .config import (
+    CANDIDATE_CHOICES,
+    LANG_SAMPLINGS,
+    SwitchConfig,
+    parse_lang_weights,
+    parse_langs_spec,
+    parse_ratio_spec,
+)
 from .errors import CsgenError
-from .io import INPUT_FORMATS
+from .io.readers import READ_FORMATS, ReadOptions
+from .io.writers import COMPRESSIONS, OUTPUT_FORMATS
 from .lexicon import FORMATS, jobs, load_lexicon
 from .lexicon.ops import LexiconFilter, describe
-from .pipeline import RunSummary, SwitchJob, run_switch
-from .switch import Switcher
+from .pipeline import ENGINES, RunSummary, SwitchJob, parse_size, run_job
+from .progress import ProgressReporter
 
 
 class _CsgenGroup(click.Group):
@@ -36,20 +44,24 @@ def main() -> None:
 
 
 @main.command("switch")
-@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.argument("input_spec", metavar="INPUT")
 @click.option("-l", "--lexicon", "lexicons", multiple=True, required=True,
-              help="MUSE dictionary PATH (language from its name: en-de.txt -> de) or LANG=PATH. "
-                   "Repeat for multilingual switching.")
-@click.option("-r", "--ratio", type=float, required=True,
-              help="Probability of attempting a switch per word, in [0, 1].")
+              help="Lexicon: .csglex or MUSE file (language from its name: en-de.txt -> de), "
+                   "or LANG=PATH. Repeat for multilingual switching.")
+@click.option("-r", "--ratio", required=True,
+              help="Probability of attempting a switch per word, in [0, 1]; per column: "
+                   "query=0.5,passage=0.25 (a bare number is the default for other columns).")
 @click.option("-c", "--columns", required=True,
               help="Comma-separated string columns to switch, e.g. query,passage.")
 @click.option("-o", "--output", "output_dir", type=click.Path(path_type=Path), required=True,
-              help="Output directory (Parquet shards).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
-@click.option("--threads", type=int, default=None, help="C++ threads (default: all cores).")
-@click.option("--id-column", default=None,
-              help="Column whose value keys the randomness of a row (default: the row index).")
+              help="Output directory (shards and manifest.json).")
+@click.option("--langs", default=None,
+              help="Languages per column, e.g. query=de,passage=de+ar+ru (default: all).")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Random seed.")
+@click.option("--consistent", is_flag=True,
+              help="The same source word gets the same translation within a row, across "
+                   "columns.")
 @click.option("--candidates", type=click.Choice(CANDIDATE_CHOICES), default="first",
               show_default=True, help="Which translation of a word to use.")
 @click.option("--lang-sampling", type=click.Choice(LANG_SAMPLINGS), default="uniform",
@@ -60,68 +72,102 @@ def main() -> None:
 @click.option("--keep-identity", is_flag=True,
               help="Also use entries whose target equals the source.")
 @click.option("--skip-stopwords", is_flag=True, help="Never switch English stopwords.")
-@click.option("--input-format", type=click.Choice(INPUT_FORMATS), default=None,
-              help="Input format (default: from the extension).")
+@click.option("--id-column", default=None,
+              help="Column whose value keys the randomness of a row (default: the row index).")
+@click.option("-f", "--format", "--input-format", "input_format", type=click.Choice(READ_FORMATS),
+              default=None, help="Input format (default: from the extension).")
+@click.option("--no-header", is_flag=True, help="CSV/TSV input has no header line.")
+@click.option("--column-names", default=None,
+              help="Names of the columns of a CSV/TSV file without header, comma-separated.")
+@click.option("--collection", default=None, help="msmarco-ids: collection.tsv (pid, passage).")
+@click.option("--queries", default=None, help="msmarco-ids: queries.tsv (qid, query).")
+@click.option("--on-bad-row", type=click.Choice(["error", "skip"]), default="error",
+              show_default=True, help="Stop at a malformed input row, or count and skip it.")
+@click.option("--output-format", type=click.Choice(OUTPUT_FORMATS), default="parquet",
+              show_default=True)
+@click.option("--compression", type=click.Choice(COMPRESSIONS), default="zstd",
+              show_default=True)
+@click.option("--shard-rows", type=click.IntRange(min=1), default=None,
+              help="Close a shard at this many rows.")
+@click.option("--shard-bytes", default=None,
+              help="Close a shard at about this many input bytes, e.g. 256MB (default 64MiB "
+                   "unless --shard-rows is given).")
 @click.option("--batch-rows", type=click.IntRange(min=1), default=16384, show_default=True,
-              help="Rows per batch.")
-@click.option("--overwrite", is_flag=True, help="Replace shards in a non-empty output directory.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
-def switch_command(input_path: Path, lexicons: tuple[str, ...], ratio: float, columns: str,
-                   output_dir: Path, seed: int, threads: int | None, id_column: str | None,
+              help="Rows per batch (and per Parquet row group).")
+@click.option("-w", "--workers", type=click.IntRange(min=1), default=None,
+              help="Shards switched in parallel (default: all cores).")
+@click.option("--threads", type=click.IntRange(min=1), default=None,
+              help="C++ threads in all (default: all cores), shared among the workers.")
+@click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True,
+              help="local processes, or Ray actors (pip install 'csgen[ray]').")
+@click.option("--resume", is_flag=True,
+              help="Continue an interrupted run in OUTPUT: keep its verified shards.")
+@click.option("--overwrite", is_flag=True, help="Replace the run in a non-empty OUTPUT.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress and no summary.")
+def switch_command(input_spec: str, lexicons: tuple[str, ...], ratio: str, columns: str,
+                   output_dir: Path, langs: str | None, seed: int, consistent: bool,
                    candidates: str, lang_sampling: str, lang_weights: str | None,
-                   keep_identity: bool, skip_stopwords: bool, input_format: str | None,
-                   batch_rows: int, overwrite: bool, quiet: bool) -> None:
-    """Code-switch string COLUMNS of INPUT (Parquet or JSONL) into Parquet shards."""
+                   keep_identity: bool, skip_stopwords: bool, id_column: str | None,
+                   input_format: str | None, no_header: bool, column_names: str | None,
+                   collection: str | None, queries: str | None, on_bad_row: str,
+                   output_format: str, compression: str, shard_rows: int | None,
+                   shard_bytes: str | None, batch_rows: int, workers: int | None,
+                   threads: int | None, engine: str, resume: bool, overwrite: bool,
+                   quiet: bool) -> None:
+    """Code-switch string COLUMNS of INPUT (a file, directory, glob or URL of Parquet,
+    Arrow, JSONL, CSV/TSV, MS MARCO or SQuAD files) into sharded Parquet or Arrow."""
+    base_ratio, column_ratios = parse_ratio_spec(ratio)
     config = SwitchConfig(
-        ratio=ratio, seed=seed, candidates=candidates, lang_sampling=lang_sampling,  # type: ignore[arg-type]
+        ratio=base_ratio, column_ratios=column_ratios or None,
+        column_langs=parse_langs_spec(langs) if langs else None,
+        seed=seed, consistent=consistent,
+        candidates=candidates, lang_sampling=lang_sampling,  # type: ignore[arg-type]
         lang_weights=parse_lang_weights(lang_weights) if lang_weights else None,
         keep_identity=keep_identity, skip_stopwords=skip_stopwords, threads=threads,
     )
-    switcher = Switcher([load_lexicon(spec) for spec in lexicons], config)
+    read = ReadOptions(
+        format=input_format, batch_rows=batch_rows, on_bad_row=on_bad_row,
+        header=not no_header,
+        column_names=_split_columns(column_names) if column_names else None,
+        collection=collection, queries=queries,
+    )
     job = SwitchJob(
-        input=input_path, output_dir=output_dir,
-        columns=_split_columns(columns),
-        id_column=id_column, input_format=input_format, batch_rows=batch_rows,
-        overwrite=overwrite,
+        input=input_spec, output_dir=output_dir, columns=_split_columns(columns),
+        lexicons=lexicons, config=config, read=read, id_column=id_column,
+        output_format=output_format, compression=compression, shard_rows=shard_rows,
+        shard_bytes=parse_size(shard_bytes) if shard_bytes else None, workers=workers,
+        resume=resume, overwrite=overwrite, engine=engine,
     )
     if quiet:
-        run_switch(job, switcher)
+        run_job(job)
         return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-    console = Console(stderr=True)
-    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, transient=True,
-                  disable=not console.is_terminal) as progress:
-        task = progress.add_task("switching rows", total=None)
-
-        def on_batch(done: int, total: int | None) -> None:
-            progress.update(task, completed=done, total=total)
-
-        summary = run_switch(job, switcher, on_batch)
-    _print_summary(summary, switcher)
+    with ProgressReporter() as reporter:
+        summary = run_job(job, reporter.update)
+    _print_summary(summary)
 
 
-def _print_summary(summary: RunSummary, switcher: Switcher) -> None:
+def _print_summary(summary: RunSummary) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"csgen switch: {summary.rows:,} rows in {summary.seconds:.2f} s "
-                        f"({summary.mb_per_s:.1f} MB/s of input)")
-    for header in ("column", "words", "coverage", "switched", *switcher.langs):
+    stats = summary.stats.to_dict()
+    langs = sorted({lang for col in stats.values() for lang in col["by_lang"]})
+    console = Console(file=sys.stdout, soft_wrap=True)
+    console.print(f"csgen switch: {summary.rows:,} rows, {summary.shards_written} shards "
+                  f"written, {summary.shards_reused} reused; {summary.seconds:.2f} s "
+                  f"({summary.rows_per_s:,.0f} rows/s, {summary.mb_per_s:.1f} MB/s)")
+    table = Table()
+    for header in ("column", "words", "coverage", "switched", *langs):
         table.add_column(header, justify="left" if header == "column" else "right")
-    for name, col in summary.stats.columns.items():
-        per_lang = [
-            f"{col.by_lang.get(lang, [0, 0])[1] / col.words:.1%}" if col.words else "-"
-            for lang in switcher.langs
-        ]
-        table.add_row(name, f"{col.words:,}", f"{col.coverage:.1%}", f"{col.switched_share:.1%}",
-                      *per_lang)
-    console = Console(file=sys.stdout)
+    for name, col in stats.items():
+        per_lang = [f"{col['by_lang'][lang]['share']:.1%}" if lang in col["by_lang"] else "-"
+                    for lang in langs]
+        table.add_row(name, f"{col['words']:,}", f"{col['coverage']:.1%}",
+                      f"{col['switched_share']:.1%}", *per_lang)
     console.print(table)
-    for path in summary.outputs:
-        console.print(f"wrote {path}")
+    if summary.bad_rows:
+        console.print(f"skipped {summary.bad_rows:,} malformed input rows (see the manifest)")
+    console.print(f"wrote {len(summary.outputs)} shards and {summary.manifest}")
 
 
 # -- csgen lexicon ------------------------------------------------------------------------------

@@ -10,10 +10,24 @@ understood. The C++ core reports ``(code, message, row, byte)``;
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 
 class CsgenError(Exception):
     """Base class of every error csgen raises on purpose."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Worker processes send errors back pickled; subclasses take other constructor
+        # arguments than the message they keep, so rebuild from args and attributes.
+        return (_rebuild_error, (type(self), self.args, self.__dict__))
+
+
+def _rebuild_error(cls: type[CsgenError], args: tuple[Any, ...],
+                   state: dict[str, Any]) -> CsgenError:
+    err = cls.__new__(cls)
+    err.args = args
+    err.__dict__.update(state)
+    return err
 
 
 class ConfigError(CsgenError, ValueError):
@@ -70,6 +84,16 @@ class InputError(CsgenError, ValueError):
 
 class OutputExistsError(CsgenError, FileExistsError):
     """The output directory holds files and neither overwrite nor resume was asked."""
+
+
+class OutputError(CsgenError, OSError):
+    """A shard or the manifest cannot be written (disk full, permissions); the message
+    names the file. Shards finished before stay intact."""
+
+
+class ResumeError(CsgenError, ValueError):
+    """``--resume`` found a manifest of a different run (other input, lexicons or
+    parameters) or one it cannot read."""
 
 
 # Core codes, kept in step with csrc/core/common.h (enum class Code).

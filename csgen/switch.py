@@ -8,7 +8,8 @@ through by reference.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -20,7 +21,7 @@ import pyarrow as pa
 from . import _core
 from ._arrow import as_string_array, column_buffers, row_keys, wrap_switches, wrap_text
 from .config import SwitchConfig
-from .errors import ColumnError, ConfigError, from_core
+from .errors import ColumnError, ConfigError, DataTooLargeError, InputError, from_core
 from .lexicon import Lexicon, compile_lexicons
 
 SWITCHES_SUFFIX = "_switches"
@@ -33,6 +34,9 @@ def english_stopwords() -> tuple[str, ...]:
     """The bundled English stopword list (``csgen/data/stopwords-en.txt``)."""
     text = resources.files("csgen").joinpath("data/stopwords-en.txt").read_text("utf-8")
     return tuple(w for w in (line.strip() for line in text.splitlines()) if w and w[0] != "#")
+
+
+_COUNTS = ("rows", "null_rows", "words", "eligible", "switches", "switched_words")
 
 
 @dataclass
@@ -63,38 +67,111 @@ class ColumnStats:
         """Share of word tokens that start a usable lexicon entry."""
         return self.eligible / self.words if self.words else 0.0
 
+    @property
+    def out_of_lexicon_rate(self) -> float:
+        """Share of word tokens that start no usable entry (1 - coverage; 0 without words)."""
+        return (self.words - self.eligible) / self.words if self.words else 0.0
+
+    def merge(self, other: ColumnStats) -> None:
+        """Add ``other``'s counts to these, per language too."""
+        for name in _COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for lang, (s, w) in other.by_lang.items():
+            acc = self.by_lang.setdefault(lang, [0, 0])
+            acc[0] += s
+            acc[1] += w
+
+    def to_dict(self) -> dict[str, Any]:
+        """Counts, and the shares derived from them (JSON-ready)."""
+        words = self.words
+        return {
+            **{name: getattr(self, name) for name in _COUNTS},
+            "switched_share": self.switched_share,
+            "coverage": self.coverage,
+            "out_of_lexicon_rate": self.out_of_lexicon_rate,
+            "by_lang": {
+                lang: {
+                    "switches": s,
+                    "switched_words": w,
+                    "share": w / words if words else 0.0,
+                }
+                for lang, (s, w) in self.by_lang.items()
+            },
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], column: str = "?") -> ColumnStats:
+        """Inverse of :meth:`to_dict` (the derived shares are recomputed, not read)."""
+        if not isinstance(d, Mapping):
+            raise InputError(f"switch stats of column {column!r}: expected a mapping, got {d!r}")
+        counts = {name: _count(d, name, column) for name in _COUNTS}
+        by_lang = d.get("by_lang", {})
+        if not isinstance(by_lang, Mapping):
+            raise InputError(f"switch stats of column {column!r}: by_lang must be a mapping")
+        return cls(
+            **counts,
+            by_lang={
+                str(lang): [
+                    _count(v, "switches", f"{column}/{lang}"),
+                    _count(v, "switched_words", f"{column}/{lang}"),
+                ]
+                for lang, v in by_lang.items()
+            },
+        )
+
+
+def _count(d: Any, name: str, where: str) -> int:
+    value = d.get(name) if isinstance(d, Mapping) else None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InputError(
+            f"switch stats of {where!r}: {name!r} must be a count (int >= 0), got {value!r}"
+        )
+    return value
+
 
 @dataclass
 class SwitchStats:
-    """Run summary: one :class:`ColumnStats` per switched column."""
+    """Run summary: one :class:`ColumnStats` per switched column.
+
+    ``to_dict()`` is JSON-ready, ``{column: {rows, null_rows, words, eligible,
+    switches, switched_words, switched_share, coverage, out_of_lexicon_rate,
+    by_lang: {lang: {switches, switched_words, share}}}}``; ``from_dict``
+    reads it back exactly and ``merge`` sums two summaries (shards of a run).
+
+    Example:
+        >>> a = SwitchStats({"q": ColumnStats(rows=2, words=10, eligible=8, switches=4,
+        ...                                   switched_words=4, by_lang={"de": [4, 4]})})
+        >>> b = SwitchStats.from_dict(a.to_dict())
+        >>> b == a
+        True
+        >>> b.merge(a)
+        >>> b.columns["q"].words, b.columns["q"].by_lang, b.to_dict()["q"]["out_of_lexicon_rate"]
+        (20, {'de': [8, 8]}, 0.2)
+    """
 
     columns: dict[str, ColumnStats] = field(default_factory=dict)
 
     def column(self, name: str) -> ColumnStats:
         return self.columns.setdefault(name, ColumnStats())
 
+    def merge(self, other: SwitchStats) -> None:
+        """Add ``other``'s counts, column by column and language by language."""
+        for name, col in other.columns.items():
+            self.column(name).merge(col)
+
     def to_dict(self) -> dict[str, Any]:
-        return {
-            name: {
-                "rows": c.rows,
-                "null_rows": c.null_rows,
-                "words": c.words,
-                "eligible": c.eligible,
-                "switches": c.switches,
-                "switched_words": c.switched_words,
-                "switched_share": c.switched_share,
-                "coverage": c.coverage,
-                "by_lang": {
-                    lang: {
-                        "switches": s,
-                        "switched_words": w,
-                        "share": w / c.words if c.words else 0.0,
-                    }
-                    for lang, (s, w) in c.by_lang.items()
-                },
-            }
-            for name, c in self.columns.items()
-        }
+        return {name: c.to_dict() for name, c in self.columns.items()}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> SwitchStats:
+        """Inverse of :meth:`to_dict`: ``from_dict(s.to_dict()) == s``.
+
+        Malformed input (a missing or negative count) is an InputError naming
+        the column.
+        """
+        if not isinstance(d, Mapping):
+            raise InputError(f"switch stats must be a mapping of columns, got {d!r}")
+        return cls({str(name): ColumnStats.from_dict(c, str(name)) for name, c in d.items()})
 
 
 @dataclass(frozen=True)
@@ -122,9 +199,12 @@ class Switcher:
     One lexicon gives bilingual code-switching (BL-CS); several give
     multilingual code-switching (ML-CS), each switched word drawing its
     language as ``config.lang_sampling`` says. Every random decision is a pure
-    function of (seed, row key, column name, token index): the output does not
-    depend on threads, batch sizes or how the input is split. The row key is
-    the id column's value when one is given, else the global row index.
+    function of (seed, row key, column name, token index), or with
+    ``config.consistent`` of (seed, row key, folded source word or phrase):
+    the output does not depend on threads, batch sizes or how the input is
+    split. The row key is the id column's value when one is given, else the
+    global row index. ``config.column_ratios``/``column_langs`` set a ratio
+    and a language set per column.
 
     Example:
         >>> import pyarrow as pa
@@ -159,6 +239,24 @@ class Switcher:
         if not any(weights):
             raise ConfigError("every language has weight 0")
         self._lang_weights = weights
+        # A column's language set becomes weight 0 for every other language in
+        # that column's call: the core already disables zero-weight languages.
+        self._column_weights: dict[str, list[float]] = {}
+        for name, allowed in self.config.column_langs or ():
+            unknown_langs = sorted(set(allowed) - set(self.langs))
+            if unknown_langs:
+                raise ConfigError(
+                    f"column {name!r}: language set names {', '.join(unknown_langs)}, which no "
+                    f"lexicon has (languages: {', '.join(self.langs)})"
+                )
+            col_weights = [w if lang in allowed else 0.0
+                           for lang, w in zip(self.langs, weights, strict=True)]
+            if not any(col_weights):
+                raise ConfigError(
+                    f"column {name!r}: every language of its set ({', '.join(allowed)}) "
+                    "has weight 0"
+                )
+            self._column_weights[name] = col_weights
         self._lang_dictionary = pa.array(self.langs, type=pa.string())
         if len(self.lexicons) == 1:
             self._compiled = self.lexicons[0].compiled()
@@ -179,8 +277,9 @@ class Switcher:
     ) -> SwitchedColumn:
         """Switch one string array.
 
-        ``column`` names it for the RNG and for error messages; ``keys`` is an
-        optional ``uint64[len(array)]`` of row keys, else row ``i`` uses
+        ``column`` names it for the RNG (unless ``config.consistent``), for
+        its column ratio and language set, and for error messages; ``keys`` is
+        an optional ``uint64[len(array)]`` of row keys, else row ``i`` uses
         ``row_base + i``. The input is borrowed (a ChunkedArray of several
         chunks is combined first, which copies it); the outputs are new arrays
         over buffers the core allocated, wrapped without copying.
@@ -191,21 +290,23 @@ class Switcher:
         if keys is not None:
             keys = np.ascontiguousarray(keys, dtype=np.uint64)
         cfg = self.config
+        ratio = cfg.ratio_of(column)
         try:
             result = _core.switch_column(
                 self._compiled,
                 column_buffers(arr),
                 keys,
                 row_base,
-                cfg.ratio,
+                ratio,
                 cfg.seed,
                 _core.hash_bytes(column.encode("utf-8"), 0),
                 _CHOICE[cfg.candidates],
                 _SAMPLING[cfg.lang_sampling],
-                self._lang_weights,
+                self._column_weights.get(column, self._lang_weights),
                 cfg.keep_identity,
                 self._stopwords,
                 cfg.threads,
+                cfg.consistent,
             )
         except _core.CoreError as e:
             raise from_core(e, column=column, row_base=row_base) from None
@@ -235,8 +336,9 @@ class Switcher:
         Each switched column is replaced in place and followed by
         ``<column>_switches``; every other column is carried through by
         reference. ``row_base`` is the global index of the batch's first row.
+        With ``config.consistent`` the columns of one row share their draws.
         """
-        columns = check_columns(batch.schema, columns, id_column)
+        columns = self.check_columns(batch.schema, columns, id_column)
         keys = None
         if id_column is not None:
             keys = row_keys(batch.column(id_column), id_column, _core.hash_strings)
@@ -272,14 +374,94 @@ class Switcher:
 
     def switch_table(
         self,
-        table: pa.Table,
+        data: Any,
         columns: Sequence[str],
         *,
         id_column: str | None = None,
         stats: SwitchStats | None = None,
+    ) -> Any:
+        """Switch ``columns`` of a table (see :meth:`switch_batch`); same kind out as in.
+
+        ``data`` and what comes back:
+
+        - ``pyarrow.Table`` -> ``pyarrow.Table``; ``pyarrow.RecordBatch`` ->
+          ``pyarrow.RecordBatch``;
+        - ``pyarrow.RecordBatchReader`` -> ``pyarrow.RecordBatchReader`` that
+          switches each batch as it is read (``stats`` fill up as it is
+          consumed; errors surface on reading);
+        - polars ``DataFrame`` -> polars ``DataFrame`` (through Arrow, no
+          per-row conversion; ``<col>_switches`` becomes
+          ``list[struct[...]]`` with ``lang`` a ``Categorical``); polars
+          ``LazyFrame`` -> ``LazyFrame``: the query is collected, switched,
+          and the result wrapped with ``.lazy()`` (switching is not a lazy
+          polars expression);
+        - any other object with ``__arrow_c_stream__`` (DuckDB, pandas through
+          pyarrow, ...) -> ``pyarrow.Table``.
+
+        polars is never imported unless the input is a polars object.
+
+        Example:
+            >>> import pyarrow as pa
+            >>> lex = Lexicon.from_pairs(["house"], ["Haus"], lang="de")
+            >>> sw = Switcher(lex, ratio=1.0)
+            >>> reader = pa.RecordBatchReader.from_batches(
+            ...     pa.schema([("q", pa.string())]), [pa.record_batch({"q": ["a house"]})])
+            >>> sw.switch_table(reader, ["q"]).read_all()["q"].to_pylist()
+            ['a Haus']
+        """
+        if isinstance(data, pa.Table):
+            return self._switch_arrow_table(data, columns, id_column, stats)
+        if isinstance(data, pa.RecordBatch):
+            return self.switch_batch(data, columns, id_column=id_column, stats=stats)
+        if isinstance(data, pa.RecordBatchReader):
+            return self._switch_reader(data, columns, id_column, stats)
+        # Only a polars object can come from an imported polars: never import it here.
+        pl = sys.modules.get("polars")
+        if pl is not None and isinstance(data, (pl.DataFrame, pl.LazyFrame)):
+            lazy = isinstance(data, pl.LazyFrame)
+            frame = data.collect() if lazy else data
+            table = self._switch_arrow_table(frame.to_arrow(), columns, id_column, stats)
+            out = pl.from_arrow(table)
+            return out.lazy() if lazy else out
+        if hasattr(data, "__arrow_c_stream__"):
+            if not hasattr(pa.RecordBatchReader, "from_stream"):  # pyarrow < 15
+                return self._switch_arrow_table(pa.table(data), columns, id_column, stats)
+            reader = pa.RecordBatchReader.from_stream(data)
+            return self._switch_reader(reader, columns, id_column, stats).read_all()
+        raise TypeError(
+            "switch_table takes a pyarrow Table, RecordBatch or RecordBatchReader, a polars "
+            f"DataFrame or LazyFrame, or an object with __arrow_c_stream__; got {type(data)!r}"
+        )
+
+    def check_columns(
+        self, schema: pa.Schema, columns: Sequence[str], id_column: str | None = None
+    ) -> list[str]:
+        """Check ``columns`` against ``schema`` and this switcher's options.
+
+        Besides :func:`check_columns` (present, no clashing output): every
+        column named in ``column_ratios``/``column_langs`` must be switched
+        (a mistyped name is a ConfigError, not silently ignored), and every
+        switched column needs a ratio. Returns the columns, deduplicated.
+        """
+        columns = check_columns(schema, columns, id_column)
+        stray = [name for name in self.config.named_columns() if name not in columns]
+        if stray:
+            raise ConfigError(
+                f"column ratios or languages name {', '.join(map(repr, stray))}, which is not "
+                f"switched (switched columns: {', '.join(columns)})"
+            )
+        for name in columns:
+            self.config.ratio_of(name)
+        return columns
+
+    def _switch_arrow_table(
+        self,
+        table: pa.Table,
+        columns: Sequence[str],
+        id_column: str | None,
+        stats: SwitchStats | None,
     ) -> pa.Table:
-        """Switch ``columns`` of a table (see :meth:`switch_batch`)."""
-        check_columns(table.schema, columns, id_column)
+        self.check_columns(table.schema, columns, id_column)
         batches = list(
             self.switch_batches(table.to_batches(), columns, id_column=id_column, stats=stats)
         )
@@ -289,6 +471,29 @@ class Switcher:
                 [self.switch_batch(empty, columns, id_column=id_column)]
             ).slice(0, 0)
         return pa.Table.from_batches(batches)
+
+    def _switch_reader(
+        self,
+        reader: pa.RecordBatchReader,
+        columns: Sequence[str],
+        id_column: str | None,
+        stats: SwitchStats | None,
+    ) -> pa.RecordBatchReader:
+        # The output schema is what an empty batch switches to; checking it
+        # here also reports option and column mistakes before any reading.
+        empty = pa.RecordBatch.from_pylist([], schema=reader.schema)
+        schema = self.switch_batch(empty, columns, id_column=id_column).schema
+
+        def batches() -> Iterator[pa.RecordBatch]:
+            for batch in self.switch_batches(reader, columns, id_column=id_column, stats=stats):
+                if not batch.schema.equals(schema):  # a column outgrew 2 GiB: large_string
+                    raise DataTooLargeError(
+                        "a switched batch outgrew 2 GiB per column and changed type; read "
+                        "smaller batches"
+                    )
+                yield batch
+
+        return pa.RecordBatchReader.from_batches(schema, batches())
 
     def _add_stats(self, col: ColumnStats, arr: pa.Array, out: SwitchedColumn) -> None:
         col.rows += len(arr)
@@ -327,12 +532,21 @@ def check_columns(
 
 
 def switch_table(
-    table: pa.Table,
+    data: Any,
     lexicons: Lexicon | Sequence[Lexicon],
     columns: Sequence[str],
     *,
     id_column: str | None = None,
+    stats: SwitchStats | None = None,
     **options: Any,
-) -> pa.Table:
-    """One-call form: ``Switcher(lexicons, **options).switch_table(table, columns)``."""
-    return Switcher(lexicons, **options).switch_table(table, columns, id_column=id_column)
+) -> Any:
+    """One-call form: ``Switcher(lexicons, **options).switch_table(data, columns)``.
+
+    ``data`` is a pyarrow Table, RecordBatch or RecordBatchReader, a polars
+    DataFrame or LazyFrame, or any ``__arrow_c_stream__`` object; the result
+    is of the same kind (a pyarrow Table for other stream objects), see
+    :meth:`Switcher.switch_table`.
+    """
+    return Switcher(lexicons, **options).switch_table(
+        data, columns, id_column=id_column, stats=stats
+    )

@@ -1,13 +1,30 @@
-"""Input readers, shard writers and the run manifest."""
+"""Input readers (``readers``), shard writers (``writers``) and the run manifest
+(``manifest``). The readers' public names are re-exported here."""
 
-from .readers import INPUT_FORMATS, InputFile, detect_format, open_input
-from .writers import ParquetShardWriter, prepare_output_dir
+from .readers import (
+    INPUT_FORMATS,
+    READ_FORMATS,
+    SQUAD_SCHEMA,
+    BadRows,
+    InputFile,
+    ReadOptions,
+    Source,
+    SourceFile,
+    detect_format,
+    open_input,
+    open_source,
+)
 
 __all__ = [
     "INPUT_FORMATS",
+    "READ_FORMATS",
+    "SQUAD_SCHEMA",
+    "BadRows",
     "InputFile",
-    "ParquetShardWriter",
+    "ReadOptions",
+    "Source",
+    "SourceFile",
     "detect_format",
     "open_input",
-    "prepare_output_dir",
+    "open_source",
 ]

@@ -1,69 +1,125 @@
-"""Shard writers: batches go to a temporary name, renamed only when complete, so no
-half-written file is ever visible."""
+"""Shard files: encoded in memory, written to a temporary name, fsynced and renamed, so
+no half-written shard is ever visible and a shard's bytes depend only on its rows."""
 
 from __future__ import annotations
 
+import hashlib
 import os
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..errors import OutputExistsError
+from ..errors import ConfigError, OutputError
+
+OUTPUT_FORMATS = ("parquet", "arrow")
+_SUFFIX = {"parquet": ".parquet", "arrow": ".arrow"}
+COMPRESSIONS = ("zstd", "lz4", "snappy", "gzip", "none")
 
 
-def prepare_output_dir(out_dir: str | Path, overwrite: bool) -> Path:
-    """Create ``out_dir``; refuse a non-empty one unless ``overwrite``."""
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise OutputExistsError(f"{out}: exists and is not a directory")
-    if out.is_dir() and any(out.iterdir()):
-        if not overwrite:
-            raise OutputExistsError(
-                f"{out}: output directory is not empty; pass --overwrite to replace its shards"
-            )
-        for old in out.glob("part-*.parquet"):
-            old.unlink()
-    out.mkdir(parents=True, exist_ok=True)
-    return out
+def shard_name(index: int, output_format: str) -> str:
+    """``part-00042.parquet``: five digits, more when a run has more shards."""
+    return f"part-{index:05d}{_SUFFIX[output_format]}"
 
 
-class ParquetShardWriter:
-    """Writes batches to ``part-NNNNN.parquet`` (zstd) atomically.
+@dataclass(frozen=True)
+class WrittenFile:
+    """A shard on disk: its name, size and BLAKE2b-128 checksum of its bytes."""
 
-    Data go to ``.part-NNNNN.parquet.tmp``; :meth:`close` fsyncs and renames
-    it, :meth:`abort` deletes it. Use as a context manager: an exception
-    aborts, so an interrupted run leaves no partial shard.
+    name: str
+    bytes: int
+    blake2b: str
+
+
+def encode_shard(tables: Iterable[pa.Table], schema: pa.Schema, output_format: str,
+                 compression: str) -> pa.Buffer:
+    """Encode ``tables`` (each one row group / record batch run) as one file in memory.
+
+    The bytes are a pure function of the rows, their split into ``tables``,
+    the format and the compression (no timestamps are written), which is
+    what makes a resumed run byte-identical. Tables are cast to ``schema``
+    (a later table may, say, carry ``large_string`` where the first had
+    ``string``); their buffers are read, never copied beyond the encoding.
     """
+    if output_format not in OUTPUT_FORMATS:
+        raise ConfigError(f"output format must be one of {', '.join(OUTPUT_FORMATS)}, "
+                          f"got {output_format!r}")
+    codec = None if compression == "none" else compression
+    sink = pa.BufferOutputStream()
+    if output_format == "parquet":
+        with pq.ParquetWriter(sink, schema, compression=codec or "none") as writer:
+            for table in tables:
+                writer.write_table(_conform(table, schema), row_group_size=max(1, len(table)))
+    else:
+        options = pa.ipc.IpcWriteOptions(compression=codec)
+        with pa.ipc.new_file(sink, schema, options=options) as writer:
+            for table in tables:
+                writer.write_table(_conform(table, schema))
+    return sink.getvalue()
 
-    def __init__(self, out_dir: Path, schema: pa.Schema, index: int = 0) -> None:
-        self.path = out_dir / f"part-{index:05d}.parquet"
-        self._tmp = out_dir / f".{self.path.name}.tmp"
-        self._writer = pq.ParquetWriter(self._tmp, schema, compression="zstd")
-        self.rows = 0
 
-    def write(self, batch: pa.RecordBatch) -> None:
-        self._writer.write_batch(batch)
-        self.rows += batch.num_rows
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    return table if table.schema.equals(schema) else table.cast(schema)
 
-    def close(self) -> Path:
-        self._writer.close()
-        with open(self._tmp, "rb+") as f:
+
+def write_atomic(directory: Path, name: str, data: pa.Buffer | bytes) -> WrittenFile:
+    """Write ``data`` to ``directory/name`` through ``.name.<pid>.tmp``: fsync, rename,
+    fsync the directory. A reader sees the old file, or the whole new one.
+
+    The temporary name carries the process id, so a straggling worker of a
+    killed run and the resuming run never write the same temporary file.
+    """
+    tmp = directory / f".{name}.{os.getpid()}.tmp"
+    view = memoryview(data)
+    try:
+        with open(tmp, "wb") as f:
+            f.write(view)
+            f.flush()
             os.fsync(f.fileno())
-        os.replace(self._tmp, self.path)
-        return self.path
+        os.replace(tmp, directory / name)
+        _fsync_dir(directory)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(f"{directory / name}: cannot write: {e.strerror or e}") from None
+    return WrittenFile(name, len(view), checksum(view))
 
-    def abort(self) -> None:
-        try:
-            self._writer.close()
-        finally:
-            self._tmp.unlink(missing_ok=True)
 
-    def __enter__(self) -> ParquetShardWriter:
-        return self
+def checksum(data: pa.Buffer | bytes | memoryview) -> str:
+    """BLAKE2b-128 hex digest."""
+    return hashlib.blake2b(memoryview(data), digest_size=16).hexdigest()
 
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()
+
+def file_checksum(path: Path) -> str:
+    """BLAKE2b-128 of a file's bytes, read in 8 MB pieces."""
+    h = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as f:
+        while piece := f.read(8 << 20):
+            h.update(piece)
+    return h.hexdigest()
+
+
+def _fsync_dir(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:  # not every platform opens directories
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def remove_stale_temporaries(directory: Path) -> int:
+    """Delete ``.*.tmp`` files a killed run left behind; how many were removed."""
+    removed = 0
+    for tmp in directory.glob(".part-*.tmp"):
+        tmp.unlink(missing_ok=True)
+        removed += 1
+    for tmp in directory.glob(".manifest.json.*.tmp"):
+        tmp.unlink(missing_ok=True)
+        removed += 1
+    return removed

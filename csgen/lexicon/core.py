@@ -8,6 +8,7 @@ the GIL released; a 100k-line MUSE file loads in tens of milliseconds.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -107,6 +108,26 @@ class Lexicon:
         if table.num_rows == 0:
             raise EmptyLexiconError("no entries", path or name)
         self.compiled()  # validate now: a bad entry fails at load, naming its line
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The compiled C++ index is not picklable; a worker process rebuilds it (milliseconds).
+        state = self.__dict__.copy()
+        state["_compiled"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    def fingerprint(self) -> str:
+        """BLAKE2b-128 hex digest of the entries (source, target, lang, weight, in order):
+        equal for equal lexicons whatever file or format they came from."""
+        sink = pa.BufferOutputStream()
+        table = self.table.select(["source", "target", "lang", "weight"])
+        table = table.cast(pa.schema([(n, pa.large_string() if n != "weight" else pa.float64())
+                                      for n in table.schema.names]))
+        with pa.ipc.new_stream(sink, table.schema) as writer:
+            writer.write_table(table.combine_chunks())
+        return hashlib.blake2b(sink.getvalue().to_pybytes(), digest_size=16).hexdigest()
 
     # -- constructors ------------------------------------------------------------------------
     @classmethod

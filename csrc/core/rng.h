@@ -1,6 +1,7 @@
 // Counter-based randomness: every draw is a pure function of
-// (seed, row key, column key, token index, stream), so results do not depend
-// on thread count, batch size or processing order.
+// (seed, row key, column key, token index, stream), or in consistent mode of
+// (seed, row key, unit key, stream), so results do not depend on thread
+// count, batch size or processing order.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -62,6 +63,19 @@ enum RngStream : uint64_t { kStreamSwitch = 0, kStreamLanguage = 1, kStreamCandi
 // Key for one (seed, row, column); derive per-token draws from it.
 inline uint64_t row_stream_key(uint64_t seed, uint64_t row_key, uint64_t column_key) {
   return mix64(mix64(mix64(seed ^ 0x243f6a8885a308d3ull) ^ row_key) ^ column_key);
+}
+
+// Consistent mode: seeds the hash of a unit's folded lexicon key, so a unit
+// key never equals the hash of a column name of the same bytes.
+inline constexpr uint64_t kUnitKeySeed = 0x636f6e7369737401ull;
+
+// Key for one (seed, row, unit) in consistent mode: the unit key stands in
+// for the column key and the draws use token index 0.
+inline uint64_t unit_stream_key(uint64_t seed, uint64_t row_key, const char* unit_key,
+                                size_t unit_key_len) {
+  return row_stream_key(
+      seed, row_key,
+      hash_bytes(reinterpret_cast<const uint8_t*>(unit_key), unit_key_len, kUnitKeySeed));
 }
 
 inline double uniform01(uint64_t row_key_hash, uint64_t token_index, RngStream stream) {

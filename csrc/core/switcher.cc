@@ -22,6 +22,7 @@ enum class CasePattern { kAsIs, kTitle, kUpper, kEachTitle };
 struct Match {
   int32_t node;
   uint32_t end_token;  // one past the last token of the match
+  uint32_t key_len;    // its folded key is the first key_len bytes of the key buffer
 };
 
 // Output of one contiguous row range.
@@ -175,6 +176,49 @@ const Candidate* choose_candidate(const Lexicon& lex, const LexiconNode& node, i
   return last;
 }
 
+// Consistent mode: picks the entry to replace among a unit's matches (stored
+// shortest first, tried longest first) and its language, each entry drawing
+// with its own key so that the language and candidate are functions of the
+// replaced entry alone. Returns the match index or -1; *lang and *cand_key are
+// set on success.
+int choose_consistent(const Context& ctx, const Match* matches, int n_matches,
+                      uint64_t row_key, const char* key, uint64_t longest_key, int* lang,
+                      uint64_t* cand_key) {
+  const Lexicon& lex = ctx.lexicon;
+  const SwitchOptions& opt = ctx.options;
+  const bool coverage = opt.sampling == LangSampling::kCoverage;
+  // Coverage: an entry draws among its own languages and those of the
+  // shorter entries it starts with (as the unit draws among all of its
+  // entries' languages in the default mode); a function of its key alone.
+  uint64_t langs_upto[kMaxMatches];
+  uint64_t acc = 0;
+  for (int m = 0; m < n_matches; ++m) {
+    const LexiconNode& node = lex.node(matches[m].node);
+    acc |= (opt.keep_identity ? node.langs_identity : node.langs) & ctx.all_langs;
+    langs_upto[m] = acc;
+  }
+  for (int m = n_matches - 1; m >= 0; --m) {
+    const uint64_t allowed = coverage ? langs_upto[m] : ctx.all_langs;
+    if (!allowed) continue;
+    const LexiconNode& node = lex.node(matches[m].node);
+    const uint64_t langs = opt.keep_identity ? node.langs_identity : node.langs;
+    const uint64_t unit_key = m == n_matches - 1
+                                  ? longest_key
+                                  : unit_stream_key(opt.seed, row_key, key, matches[m].key_len);
+    const int l = lex.n_langs() == 1
+                      ? 0
+                      : draw_language(uniform01(unit_key, 0, kStreamLanguage), allowed,
+                                      opt.lang_weights);
+    if (l >= 0 && (langs & (uint64_t{1} << l))) {
+      *lang = l;
+      *cand_key = unit_key;
+      return m;
+    }
+  }
+  return -1;
+}
+
+template <bool kConsistent>
 void process_range(const Context& ctx, Chunk* chunk) {
   const Lexicon& lex = ctx.lexicon;
   const SwitchOptions& opt = ctx.options;
@@ -210,7 +254,7 @@ void process_range(const Context& ctx, Chunk* chunk) {
         return;
       }
       const uint64_t row_key = ctx.row_keys ? ctx.row_keys[r] : ctx.row_base + static_cast<uint64_t>(r);
-      const uint64_t rng_key = row_stream_key(opt.seed, row_key, opt.column_key);
+      [[maybe_unused]] const uint64_t rng_key = row_stream_key(opt.seed, row_key, opt.column_key);
       const size_t row_out_start = chunk->out.size();
       size_t copied = 0;  // input bytes [0, copied) are already in out
       const size_t n_toks = toks.size();
@@ -235,7 +279,8 @@ void process_range(const Context& ctx, Chunk* chunk) {
           const bool stop = count == 1 && opt.stopwords &&
                             opt.stopwords->contains(key.data(), key.size());
           if (node.is_entry && langs && !stop) {
-            matches[n_matches++] = Match{id, static_cast<uint32_t>(j + 1)};
+            matches[n_matches++] =
+                Match{id, static_cast<uint32_t>(j + 1), static_cast<uint32_t>(key.size())};
             union_langs |= langs & ctx.all_langs;
           }
           if (!node.has_longer) break;
@@ -246,32 +291,53 @@ void process_range(const Context& ctx, Chunk* chunk) {
           continue;
         }
         ++eligible;
-        if (uniform01(rng_key, i, kStreamSwitch) >= opt.ratio) {
-          ++i;
-          continue;
-        }
-        // One language needs no draw (the draw could only return it).
-        const int lang =
-            n_langs == 1 ? 0
-                         : draw_language(uniform01(rng_key, i, kStreamLanguage),
-                                         opt.sampling == LangSampling::kUniform ? ctx.all_langs
-                                                                                : union_langs,
-                                         opt.lang_weights);
+        int lang = -1;
         const Match* chosen = nullptr;
-        for (int m = n_matches - 1; m >= 0 && lang >= 0; --m) {
-          const LexiconNode& node = lex.node(matches[m].node);
-          const uint64_t langs = opt.keep_identity ? node.langs_identity : node.langs;
-          if (langs & (uint64_t{1} << lang)) {
-            chosen = &matches[m];
-            break;
+        double u_cand = 0.0;
+        if constexpr (kConsistent) {
+          // Every draw keyed by the unit's folded key: the longest entry decides.
+          const uint64_t longest_key =
+              unit_stream_key(opt.seed, row_key, key.data(), matches[n_matches - 1].key_len);
+          if (uniform01(longest_key, 0, kStreamSwitch) >= opt.ratio) {
+            ++i;
+            continue;
           }
+          uint64_t cand_key = 0;
+          const int m = choose_consistent(ctx, matches, n_matches, row_key, key.data(),
+                                          longest_key, &lang, &cand_key);
+          if (m < 0) {  // no entry drew a language it has
+            ++i;
+            continue;
+          }
+          chosen = &matches[m];
+          u_cand = uniform01(cand_key, 0, kStreamCandidate);
+        } else {
+          if (uniform01(rng_key, i, kStreamSwitch) >= opt.ratio) {
+            ++i;
+            continue;
+          }
+          // One language needs no draw (the draw could only return it).
+          lang = n_langs == 1 ? 0
+                              : draw_language(uniform01(rng_key, i, kStreamLanguage),
+                                              opt.sampling == LangSampling::kUniform
+                                                  ? ctx.all_langs
+                                                  : union_langs,
+                                              opt.lang_weights);
+          for (int m = n_matches - 1; m >= 0 && lang >= 0; --m) {
+            const LexiconNode& node = lex.node(matches[m].node);
+            const uint64_t langs = opt.keep_identity ? node.langs_identity : node.langs;
+            if (langs & (uint64_t{1} << lang)) {
+              chosen = &matches[m];
+              break;
+            }
+          }
+          if (!chosen) {  // the drawn language has no entry for this word
+            ++i;
+            continue;
+          }
+          u_cand = uniform01(rng_key, i, kStreamCandidate);
         }
-        if (!chosen) {  // the drawn language has no entry for this word
-          ++i;
-          continue;
-        }
-        const Candidate* cand = choose_candidate(lex, lex.node(chosen->node), lang, opt,
-                                                 uniform01(rng_key, i, kStreamCandidate));
+        const Candidate* cand = choose_candidate(lex, lex.node(chosen->node), lang, opt, u_cand);
         const size_t src_start = toks[i].start, src_end = toks[chosen->end_token - 1].end;
         int32_t phrase_words = 0;
         for (size_t t = i; t < chosen->end_token; ++t) phrase_words += toks[t].kind == kWordToken;
@@ -349,6 +415,10 @@ Status switch_column(const Lexicon& lexicon, const SwitchOptions& options,
       return Status::Error(Code::kInvalidArgument, "language weights must be finite and >= 0");
     if (w > 0.0) all_langs |= uint64_t{1} << l;
   }
+  // Nothing could ever be drawn: a caller's language set (e.g. one column's)
+  // is empty or all zero, which is a mistake rather than a no-op.
+  if (all_langs == 0)
+    return Status::Error(Code::kInvalidArgument, "every language has weight 0");
   CSGEN_RETURN_IF_ERROR(validate_offsets(col));
 
   const int64_t n = col.length;
@@ -372,7 +442,8 @@ Status switch_column(const Lexicon& lexicon, const SwitchOptions& options,
       Chunk& c = chunks[static_cast<size_t>(k)];
       c.row_begin = bounds[static_cast<size_t>(k)];
       c.row_end = bounds[static_cast<size_t>(k) + 1];
-      process_range(ctx, &c);
+      if (opt.consistent) process_range<true>(ctx, &c);
+      else process_range<false>(ctx, &c);
     });
     for (const Chunk& c : chunks)  // the first failing row, whatever the split
       if (!c.status.ok()) return c.status;

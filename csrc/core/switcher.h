@@ -26,10 +26,21 @@ struct SwitchOptions {
   uint64_t column_key = 0;  // hash of the column name
   CandidateChoice choice = CandidateChoice::kFirst;
   LangSampling sampling = LangSampling::kUniform;
-  std::vector<double> lang_weights;  // n_langs entries, >= 0, empty = all 1
+  // n_langs entries, >= 0, empty = all 1; all 0 (say, a column whose language
+  // set has no weight left) is kInvalidArgument.
+  std::vector<double> lang_weights;
   bool keep_identity = false;
   const KeySet* stopwords = nullptr;  // single-word keys never switched
   int threads = 1;
+  // Consistent switching: a unit's draws are keyed by (seed, row key, hash of
+  // the unit's folded lexicon key) instead of (column key, token index), so
+  // every occurrence of a word or phrase in a row, in any column switched with
+  // the same options, gets the same decision and the same translation. With
+  // several lexicon entries starting at a token, the longest decides whether
+  // the unit is switched and draws its language first; when that language
+  // lacks it, the next shorter entry draws its own (so a language and a
+  // candidate are functions of the entry that is finally replaced).
+  bool consistent = false;
 };
 
 // A malloc'ed byte buffer without value-initialisation; ownership passes to

@@ -266,7 +266,7 @@ PYBIND11_MODULE(_core, m) {
          std::optional<py::array_t<uint64_t, py::array::c_style>> row_keys, uint64_t row_base,
          double ratio, uint64_t seed, uint64_t column_key, int choice, int sampling,
          std::vector<double> lang_weights, bool keep_identity, std::shared_ptr<KeySet> stopwords,
-         int threads) {
+         int threads, bool consistent) {
         ColumnArg col = column_arg(column[0], column[1], column[2], column[3].cast<int64_t>(),
                                    column[4].cast<int64_t>(), column[5].cast<bool>());
         if (row_keys && row_keys->size() != col.view.length)
@@ -283,6 +283,7 @@ PYBIND11_MODULE(_core, m) {
         opt.keep_identity = keep_identity;
         opt.stopwords = stopwords.get();
         opt.threads = threads;
+        opt.consistent = consistent;
         const uint64_t* keys = row_keys ? row_keys->data() : nullptr;
         SwitchResult res;
         Status st;
@@ -316,6 +317,8 @@ PYBIND11_MODULE(_core, m) {
       py::arg("lexicon"), py::arg("column"), py::arg("row_keys"), py::arg("row_base"),
       py::arg("ratio"), py::arg("seed"), py::arg("column_key"), py::arg("choice"),
       py::arg("sampling"), py::arg("lang_weights"), py::arg("keep_identity"),
-      py::arg("stopwords"), py::arg("threads"),
-      "Switch one string column given as (validity, offsets, data, offset, length, large).");
+      py::arg("stopwords"), py::arg("threads"), py::arg("consistent") = false,
+      "Switch one string column given as (validity, offsets, data, offset, length, large); "
+      "consistent keys every draw by the unit's folded lexicon key instead of the column and "
+      "token index.");
 }

@@ -1301,6 +1301,146 @@ static void test_switch_empty_null_offsets() {
 }
 
 // ---------------------------------------------------------------------------
+// Consistent mode: draws keyed by (seed, row key, folded unit key).
+
+// Folded source key -> (output, lang) of every switch in row i of r, checking
+// that repeated keys agree; returns false on a disagreement.
+static bool consistent_row(const Column& col, const SwitchResult& r, int64_t i,
+                           std::vector<std::pair<std::string, std::pair<std::string, int>>>* seen) {
+  const std::string in = col.row(i), out = out_row(r, i);
+  bool ok = true;
+  for (const Sw& w : switches_of(r, i)) {
+    const std::string key = norm(in.substr(static_cast<size_t>(w.ss), static_cast<size_t>(w.se - w.ss)));
+    const std::pair<std::string, int> got{
+        out.substr(static_cast<size_t>(w.ds), static_cast<size_t>(w.de - w.ds)), w.lang};
+    bool found = false;
+    for (const auto& kv : *seen)
+      if (kv.first == key) {
+        found = true;
+        if (kv.second != got) ok = false;
+      }
+    if (!found) seen->emplace_back(key, got);
+  }
+  return ok;
+}
+
+static void test_switch_consistent() {
+  Lexicon lex;
+  CHECK(build_lexicon({{"house", "haus", 0},
+                       {"house", "heim", 0},
+                       {"house", "maison", 1},
+                       {"house", "casa", 2},
+                       {"new york", "nueva york", 2},
+                       {"new", "neu", 0},
+                       {"new", "neuf", 1},
+                       {"cat", "katze", 0},
+                       {"cat", "kater", 0},
+                       {"cat", "chat", 1},
+                       {"dog", "hund", 0},
+                       {"dog", "perro", 2},
+                       {"dog", "chien", 1}},
+                      3, &lex)
+            .ok());
+  // Lower-case rows only, so equal keys must give byte-equal outputs.
+  std::vector<std::string> a_rows, b_rows;
+  Lcg g{99};
+  static const char* words[] = {"house", "new york", "new", "cat", "dog", "the", "york", "and"};
+  for (int i = 0; i < 400; ++i) {
+    std::string a, b;
+    for (int w = 0; w < 12; ++w) {
+      a += std::string(w ? " " : "") + words[g.next() % 8];
+      b += std::string(w ? " " : "") + words[g.next() % 8];
+    }
+    a_rows.push_back(a);
+    b_rows.push_back(b);
+  }
+  const Column a = make_column(a_rows), b = make_column(b_rows);
+  for (LangSampling sampling : {LangSampling::kUniform, LangSampling::kCoverage}) {
+    for (double ratio : {0.3, 0.7}) {
+      SwitchOptions o = opts(ratio);
+      o.consistent = true;
+      o.sampling = sampling;
+      o.choice = CandidateChoice::kUniform;
+      o.column_key = 1;
+      SwitchResult ra, rb;
+      CHECK(switch_column(lex, o, a.view(), nullptr, 0, &ra).ok());
+      o.column_key = 2;
+      CHECK(switch_column(lex, o, b.view(), nullptr, 0, &rb).ok());
+      check_consistent(lex, a, ra);
+      check_consistent(lex, b, rb);
+      // Within a row, across both columns, a key has one output and language.
+      bool agree = true;
+      for (int64_t i = 0; i < a.n; ++i) {
+        std::vector<std::pair<std::string, std::pair<std::string, int>>> seen;
+        agree &= consistent_row(a, ra, i, &seen);
+        agree &= consistent_row(b, rb, i, &seen);
+      }
+      CHECK(agree);
+      // Rows still differ from each other, and some words are left.
+      CHECK(out_row(ra, 0) != out_row(ra, 1));
+      CHECK(ra.n_switches > 0 && ra.n_switches < a.n * 12);
+      // The column key plays no part; threads and splits change nothing.
+      SwitchResult r2;
+      o.column_key = 1;
+      o.threads = 2;
+      CHECK(switch_column(lex, o, a.view(), nullptr, 0, &r2).ok());
+      CHECK(serialize(r2) == serialize(ra));
+      o.column_key = 7;
+      CHECK(switch_column(lex, o, a.view(), nullptr, 0, &r2).ok());
+      CHECK(serialize(r2) == serialize(ra));
+    }
+  }
+  // Single-word units: each word's occurrences in a row are all switched or
+  // all left (the decision is keyed by the word, not its position).
+  {
+    Lexicon one;
+    CHECK(build_lexicon({{"cat", "katze", 0}, {"dog", "hund", 0}, {"house", "haus", 0}}, 1, &one).ok());
+    const Column c = make_column(std::vector<std::string>(300, "cat dog house cat dog house cat"));
+    SwitchOptions o = opts(0.5);
+    o.consistent = true;
+    SwitchResult r;
+    CHECK(switch_column(one, o, c.view(), nullptr, 0, &r).ok());
+    bool all_or_none = true;
+    int64_t switched_rows = 0;
+    for (int64_t i = 0; i < c.n; ++i) {
+      const std::string out = out_row(r, i);
+      const bool cat = out.find("katze") != std::string::npos;
+      if (cat && out.find("cat") != std::string::npos) all_or_none = false;
+      if (out.find("hund") != std::string::npos && out.find("dog") != std::string::npos)
+        all_or_none = false;
+      switched_rows += cat;
+    }
+    CHECK(all_or_none);
+    CHECK(switched_rows > 100 && switched_rows < 200);  // about half the rows
+    // Ratio 1 with one candidate per word: the same as the default mode.
+    const Column mixed = big_column(20000, 5);
+    Lexicon single;
+    CHECK(build_lexicon({{"house", "haus", 0}, {"new york", "neu york", 0}, {"new", "neu", 0},
+                         {"cat", "Katze", 0}, {"ice cream", "Eis", 0}, {"the", "die", 0}},
+                        1, &single)
+              .ok());
+    SwitchOptions d = opts(1.0), k = opts(1.0);
+    k.consistent = true;
+    SwitchResult rd, rk;
+    CHECK(switch_column(single, d, mixed.view(), nullptr, 0, &rd).ok());
+    CHECK(switch_column(single, k, mixed.view(), nullptr, 0, &rk).ok());
+    CHECK(rd.n_switches > 0);
+    CHECK(serialize(rd) == serialize(rk));
+  }
+  // A column whose languages all weigh 0 is an error, not a silent no-op.
+  {
+    SwitchOptions o = opts(0.5);
+    o.lang_weights = {0.0, 0.0, 0.0};
+    SwitchResult r;
+    const Status st = switch_column(lex, o, make_column({"house"}).view(), nullptr, 0, &r);
+    CHECK_EQ(st.code, Code::kInvalidArgument);
+    o.consistent = true;
+    CHECK_EQ(switch_column(lex, o, make_column({"house"}).view(), nullptr, 0, &r).code,
+             Code::kInvalidArgument);
+  }
+}
+
+// ---------------------------------------------------------------------------
 // Regression: the title-case digraphs (U+01C5 ǅ, U+01C8 ǈ, U+01CB ǋ, U+01F2 ǲ)
 // are their own title form; to_title once fell back to the upper-case form.
 
@@ -1329,6 +1469,7 @@ int main() {
   test_switch_languages();
   test_switch_threads();
   test_switch_empty_null_offsets();
+  test_switch_consistent();
   test_title_digraphs();
 
   std::printf("core_test: %d passed, %d failed\n", g_passed, g_failed);

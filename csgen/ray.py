@@ -1,0 +1,137 @@
+"""csgen on Ray: the same switching, on a Ray cluster.
+
+Two entry points:
+
+* :func:`switch` maps the switcher over a Ray Dataset with
+  ``map_batches(batch_format="pyarrow")`` and an actor class that loads the
+  lexicons once per actor; it returns a lazy Ray Dataset to write where you like.
+* :class:`RayExecutor` runs ``csgen switch --engine ray``: the driver reads and
+  cuts the input as the local engine does, and Ray actors switch and write the
+  shards, so the shards and the manifest are the local engine's, byte for byte.
+  ``OUTDIR`` must be a path every node can write (a shared file system).
+
+Ray is optional (``pip install 'csgen[ray]'``). Without ``ray.init`` beforehand,
+a local cluster is started, or the cluster ``RAY_ADDRESS`` names is joined.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import os
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import pyarrow as pa
+
+from .config import SwitchConfig
+from .errors import ConfigError
+from .io.manifest import ShardRecord
+from .lexicon.core import Lexicon
+from .pipeline import ShardTask, ShardWorker, WorkerSetup
+
+
+def _ray() -> Any:
+    try:
+        import ray
+    except ImportError:
+        raise ConfigError("the Ray engine needs Ray: pip install 'csgen[ray]'") from None
+    if not ray.is_initialized():
+        ray.init(address=os.environ.get("RAY_ADDRESS") or None, log_to_driver=False,
+                 configure_logging=False)
+    return ray
+
+
+class _ShardActor:
+    def __init__(self, setup: WorkerSetup) -> None:
+        self.worker = ShardWorker(setup)
+
+    def run(self, task: ShardTask) -> ShardRecord:
+        return self.worker.run(task)
+
+
+class RayExecutor:
+    """``workers`` Ray actors, each with its switcher; a task goes to the actor with
+    the fewest outstanding tasks. Implements :class:`csgen.pipeline.Executor`."""
+
+    def __init__(self, setup: WorkerSetup, workers: int) -> None:
+        self.ray = _ray()
+        actor = self.ray.remote(num_cpus=1)(_ShardActor)
+        self.actors = [actor.remote(setup) for _ in range(workers)]
+        self.outstanding = [0] * workers
+        self._lock = threading.Lock()
+
+    def submit(self, task: ShardTask) -> cf.Future[ShardRecord]:
+        with self._lock:
+            i = min(range(len(self.actors)), key=self.outstanding.__getitem__)
+            self.outstanding[i] += 1
+        future: cf.Future[ShardRecord] = self.actors[i].run.remote(task).future()
+
+        def done(_: cf.Future[ShardRecord]) -> None:
+            with self._lock:
+                self.outstanding[i] -= 1
+
+        future.add_done_callback(done)
+        return future
+
+    def shutdown(self) -> None:
+        for actor in self.actors:
+            self.ray.kill(actor)
+
+
+class _SwitchBatches:
+    """The ``map_batches`` callable: builds the switcher once per actor."""
+
+    def __init__(self, lexicons: Sequence[str | Lexicon], config: SwitchConfig,
+                 columns: Sequence[str], id_column: str) -> None:
+        setup = WorkerSetup(tuple(lexicons), config, tuple(columns), id_column, "", "parquet",
+                            "none", 1)
+        self.switcher = setup.switcher()
+        self.columns = list(columns)
+        self.id_column = id_column
+
+    def __call__(self, table: pa.Table) -> pa.Table:
+        batch = table.combine_chunks().to_batches()
+        if not batch:
+            return self.switcher.switch_table(table, self.columns, id_column=self.id_column)
+        out = self.switcher.switch_batch(batch[0], self.columns, id_column=self.id_column)
+        return pa.Table.from_batches([out])
+
+
+def switch(dataset: Any, lexicons: Sequence[str | Lexicon] | str | Lexicon,
+           columns: Sequence[str], *, id_column: str, concurrency: int | None = None,
+           batch_size: int = 16384, config: SwitchConfig | None = None,
+           **options: Any) -> Any:
+    """Switch ``columns`` of a Ray Dataset; returns the (lazy) switched Dataset.
+
+    Ray Data does not number rows, so the randomness of a row is keyed by
+    ``id_column`` (integers, or strings hashed by the core): the result equals
+    ``Switcher(...).switch_table(table, columns, id_column=id_column)`` row for
+    row, whatever the partitioning. ``lexicons`` are specs (paths every node can
+    read) or :class:`~csgen.Lexicon` objects (shipped to each actor);
+    ``options`` are :class:`~csgen.SwitchConfig` fields (``ratio``, ``seed``, ...).
+
+    Example:
+        >>> import ray.data  # doctest: +SKIP
+        >>> ds = ray.data.read_parquet("pairs/")  # doctest: +SKIP
+        >>> out = switch(ds, ["de=en-de.csglex"], ["query"], id_column="qid",
+        ...              ratio=0.5, seed=1)  # doctest: +SKIP
+        >>> out.write_parquet("switched/")  # doctest: +SKIP
+    """
+    if not id_column:
+        raise ConfigError("Ray Data does not number rows: give id_column, a column with a "
+                          "key per row, so the output is reproducible")
+    if config is not None and options:
+        raise ConfigError("give either a SwitchConfig or keyword options, not both")
+    config = config if config is not None else SwitchConfig(**options)
+    if isinstance(lexicons, (str, Lexicon)):
+        lexicons = [lexicons]
+    _ray()
+    workers = concurrency or max(1, int(_ray().available_resources().get("CPU", 1)))
+    # Threads: Ray gives each actor one CPU; the core should not oversubscribe it.
+    per_actor = SwitchConfig(**{**config.__dict__, "threads": 1})
+    return dataset.map_batches(
+        _SwitchBatches, fn_constructor_args=(list(lexicons), per_actor, list(columns),
+                                             id_column),
+        batch_format="pyarrow", batch_size=batch_size, concurrency=workers, num_cpus=1,
+        zero_copy_batch=True)
