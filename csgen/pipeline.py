@@ -419,8 +419,10 @@ def run_switch(
     threads = max(1, (job.config.threads or 1) // workers)
     config = replace(job.config, threads=threads)
     switcher = Switcher(list(lexicons), config)
-    # Columns and per-column options are checked before anything is written.
+    # Columns, their types and per-column options are checked before anything is written.
     switcher.check_columns(source.schema, job.columns, job.id_column)
+    switcher.switch_batch(pa.RecordBatch.from_pylist([], schema=source.schema), job.columns,
+                          id_column=job.id_column)
     identity = {
         "params": job.params(),
         "seed": job.config.seed,
@@ -429,6 +431,7 @@ def run_switch(
         "input": source.fingerprint(),
     }
     out_dir = job.output_dir
+    created = not out_dir.exists()
     manifest = _prepare_output(out_dir, identity, job)
     reused = {i for i, rec in manifest.shards.items() if rec.verify(out_dir)}
     manifest.shards = {i: manifest.shards[i] for i in reused}
@@ -447,6 +450,7 @@ def run_switch(
     executor: Executor | None = None
     pending: dict[cf.Future[ShardRecord], ShardTask] = {}
     written = 0
+    failed = False
 
     def finish(record: ShardRecord) -> None:
         manifest.shards[record.index] = record
@@ -506,12 +510,17 @@ def run_switch(
             finish(inline.submit(task).result())
             written += 1
     except BaseException:
+        failed = True
         for future in pending:
             future.cancel()
         raise
     finally:
         if executor is not None and executor is not inline:
             executor.shutdown()
+        if failed and not manifest.shards:  # nothing finished: leave no trace of the attempt
+            (out_dir / MANIFEST).unlink(missing_ok=True)
+            if created and not any(out_dir.iterdir()):
+                out_dir.rmdir()
 
     seconds = time.perf_counter() - run_started
     summary = _summarise(manifest, source, out_dir, seconds, reused)

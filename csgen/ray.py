@@ -100,7 +100,7 @@ class _SwitchBatches:
 
 def switch(dataset: Any, lexicons: Sequence[str | Lexicon] | str | Lexicon,
            columns: Sequence[str], *, id_column: str, concurrency: int | None = None,
-           batch_size: int = 16384, config: SwitchConfig | None = None,
+           num_cpus: float = 1.0, batch_size: int = 16384, config: SwitchConfig | None = None,
            **options: Any) -> Any:
     """Switch ``columns`` of a Ray Dataset; returns the (lazy) switched Dataset.
 
@@ -110,6 +110,11 @@ def switch(dataset: Any, lexicons: Sequence[str | Lexicon] | str | Lexicon,
     row, whatever the partitioning. ``lexicons`` are specs (paths every node can
     read) or :class:`~csgen.Lexicon` objects (shipped to each actor);
     ``options`` are :class:`~csgen.SwitchConfig` fields (``ratio``, ``seed``, ...).
+
+    ``concurrency`` actors of ``num_cpus`` CPUs each switch batches of
+    ``batch_size`` rows; by default one actor per cluster CPU but one, since the
+    tasks that read the input need a CPU too (with every CPU held by an actor,
+    Ray Data waits forever).
 
     Example:
         >>> import ray.data  # doctest: +SKIP
@@ -126,12 +131,12 @@ def switch(dataset: Any, lexicons: Sequence[str | Lexicon] | str | Lexicon,
     config = config if config is not None else SwitchConfig(**options)
     if isinstance(lexicons, (str, Lexicon)):
         lexicons = [lexicons]
-    _ray()
-    workers = concurrency or max(1, int(_ray().available_resources().get("CPU", 1)))
+    cpus = int(_ray().cluster_resources().get("CPU", 1))
+    workers = concurrency or max(1, int((cpus - 1) // num_cpus))
     # Threads: Ray gives each actor one CPU; the core should not oversubscribe it.
     per_actor = SwitchConfig(**{**config.__dict__, "threads": 1})
     return dataset.map_batches(
         _SwitchBatches, fn_constructor_args=(list(lexicons), per_actor, list(columns),
                                              id_column),
-        batch_format="pyarrow", batch_size=batch_size, concurrency=workers, num_cpus=1,
+        batch_format="pyarrow", batch_size=batch_size, concurrency=workers, num_cpus=num_cpus,
         zero_copy_batch=True)

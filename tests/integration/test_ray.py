@@ -4,6 +4,7 @@ local engine row for row (and, for the engine, byte for byte)."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pyarrow as pa
@@ -19,11 +20,18 @@ SAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sample"
 
 
 @pytest.fixture(scope="module")
-def local_ray():
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
-             configure_logging=False)
-    yield
-    ray.shutdown()
+def local_ray(tmp_path_factory):
+    # Ray workers start in the driver's directory and put it first on sys.path: not the
+    # repository root, whose csgen/ has no compiled core.
+    here = os.getcwd()
+    os.chdir(tmp_path_factory.mktemp("ray"))
+    try:
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+                 configure_logging=False)
+        yield
+    finally:
+        ray.shutdown()
+        os.chdir(here)
 
 
 def shard_bytes(out: Path) -> dict[str, bytes]:
@@ -41,7 +49,8 @@ def test_ray_dataset_equals_local(local_ray):
                                                     id_column="id")
     dataset = ray.data.from_arrow(table).repartition(5)
     out = csgen.ray.switch(dataset, [de, es], ["question", "context"], id_column="id",
-                           batch_size=37, concurrency=2, config=config)
+                           batch_size=37, concurrency=2, num_cpus=0.5,
+                           config=config)
     got = pa.concat_tables(ray.get(out.to_arrow_refs())).sort_by("id")
     expected = local.sort_by("id")
     for name in ("id", "question", "context"):
