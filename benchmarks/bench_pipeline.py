@@ -83,7 +83,7 @@ class RssSampler(threading.Thread):
     def __init__(self, pid: int, every: float = 0.02) -> None:
         super().__init__(daemon=True)
         self.pid, self.every, self.peak = pid, every, 0
-        self._stop = threading.Event()
+        self._halt = threading.Event()
         self._page = os.sysconf("SC_PAGE_SIZE")
 
     def tree(self) -> list[int]:
@@ -115,12 +115,12 @@ class RssSampler(threading.Thread):
         return total
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             self.peak = max(self.peak, self.rss())
             time.sleep(self.every)
 
     def stop(self) -> None:
-        self._stop.set()
+        self._halt.set()
         self.join()
 
 

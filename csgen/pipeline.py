@@ -35,7 +35,7 @@ from .io.readers import ReadOptions, Source, open_source
 from .io.writers import (
     COMPRESSIONS,
     OUTPUT_FORMATS,
-    encode_shard,
+    ShardEncoder,
     remove_stale_temporaries,
     shard_name,
     write_atomic,
@@ -305,20 +305,28 @@ class ShardWorker:
 
     def run(self, task: ShardTask) -> ShardRecord:
         s = self.setup
-        table = task.table.combine_chunks()
+        table = task.table
         stats = SwitchStats()
-        parts: list[pa.Table] = []
+        encoder: ShardEncoder | None = None
         step = s.row_group_rows
+        # Row groups of row_group_rows rows, whatever batches the reader gave: the
+        # shard's bytes depend on its rows only. One switched row group at a time.
         for start in range(0, max(table.num_rows, 1), step):
-            piece = table.slice(start, step)
+            piece = table.slice(start, step).combine_chunks()
             batch = (piece.to_batches()[0] if piece.num_rows
                      else pa.RecordBatch.from_pylist([], schema=table.schema))
             out = self.switcher.switch_batch(batch, s.columns, id_column=s.id_column,
                                              row_base=task.row_start + start, stats=stats)
-            parts.append(pa.Table.from_batches([out]))
-        data = encode_shard(parts, parts[0].schema, s.output_format, s.compression)
+            if encoder is None:
+                encoder = ShardEncoder(out.schema, s.output_format, s.compression)
+            encoder.write(pa.Table.from_batches([out]))
+            del piece, batch, out
+        assert encoder is not None
+        data = encoder.finish()
         name = shard_name(task.index, s.output_format)
         written = write_atomic(Path(s.output_dir), name, data)
+        del data
+        pa.default_memory_pool().release_unused()  # give freed shard memory back to the OS
         return ShardRecord(index=task.index, file=name, row_start=task.row_start,
                            rows=table.num_rows, bytes=written.bytes, blake2b=written.blake2b,
                            stats=stats.to_dict(), input_bytes=task.input_bytes)
@@ -448,7 +456,7 @@ def run_switch(
     run_started = time.perf_counter()
     inline = InlineExecutor(ShardWorker(setup, switcher))
     executor: Executor | None = None
-    pending: dict[cf.Future[ShardRecord], ShardTask] = {}
+    pending: dict[cf.Future[ShardRecord], int] = {}  # future -> shard index (no tables held)
     written = 0
     failed = False
 
@@ -465,7 +473,7 @@ def run_switch(
         nonlocal written
         while len(pending) > limit:
             done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
-            for future in sorted(done, key=lambda f: pending[f].index):
+            for future in sorted(done, key=pending.__getitem__):
                 pending.pop(future)
                 finish(future.result())
                 written += 1
@@ -498,12 +506,14 @@ def run_switch(
                     continue
                 else:
                     executor = ProcessExecutor(setup, workers)
-                    pending[executor.submit(first)] = first
+                    pending[executor.submit(first)] = first.index
                     first = None
-            pending[executor.submit(task)] = task
+            pending[executor.submit(task)] = task.index
+            del task
             drain(workers)
         if first is not None:
-            pending[inline.submit(first)] = first
+            pending[inline.submit(first)] = first.index
+            first = None
         drain(0)
         if not manifest.shards:  # an empty input still gives one readable, empty shard
             task = ShardTask(0, 0, pa.Table.from_batches([], schema=source.schema), 0)

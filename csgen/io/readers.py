@@ -689,8 +689,17 @@ class _Reader:
         return self.options.column_names or ()
 
 
+_BIG_ROW_GROUP = 256 << 20
+
+
 class _ParquetReader(_Reader):
-    """Parquet, row group by row group through ``iter_batches`` (never the whole file)."""
+    """Parquet, row group by row group (never the whole file).
+
+    A row group is read whole and sliced into batches: memory stays flat over a long
+    file, where pyarrow's ``iter_batches`` grows the process by about 150 MB per GB
+    read (measured). A row group larger than ``_BIG_ROW_GROUP`` uncompressed bytes is
+    streamed with ``iter_batches`` instead, so one huge row group is never all in memory.
+    """
 
     rebatch = False
 
@@ -700,9 +709,17 @@ class _ParquetReader(_Reader):
             return _Probe(meta.schema_arrow, meta.metadata.num_rows)
 
     def read(self, f, probe, schema, bad):
+        rows = self.options.batch_rows
         with f.random_access() as src:
             pf = pq.ParquetFile(src)
-            yield from pf.iter_batches(batch_size=self.options.batch_rows, use_threads=True)
+            for i in range(pf.num_row_groups):
+                if pf.metadata.row_group(i).total_byte_size > _BIG_ROW_GROUP:
+                    yield from pf.iter_batches(batch_size=rows, row_groups=[i],
+                                               use_threads=True)
+                else:
+                    table = pf.read_row_group(i, use_threads=True)
+                    yield from table.to_batches(max_chunksize=rows)
+                    del table
 
 
 class _ArrowReader(_Reader):

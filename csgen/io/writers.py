@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -33,31 +33,40 @@ class WrittenFile:
     blake2b: str
 
 
-def encode_shard(tables: Iterable[pa.Table], schema: pa.Schema, output_format: str,
-                 compression: str) -> pa.Buffer:
-    """Encode ``tables`` (each one row group / record batch run) as one file in memory.
+class ShardEncoder:
+    """Encodes one shard file in memory, a table (one row group / record batch run) at
+    a time, so a worker holds one switched row group, never the whole switched shard.
 
-    The bytes are a pure function of the rows, their split into ``tables``,
-    the format and the compression (no timestamps are written), which is
-    what makes a resumed run byte-identical. Tables are cast to ``schema``
-    (a later table may, say, carry ``large_string`` where the first had
-    ``string``); their buffers are read, never copied beyond the encoding.
+    The bytes are a pure function of the rows, their split into tables, the format
+    and the compression (no timestamps are written), which is what makes a
+    resumed run byte-identical. A table is cast to ``schema`` when it differs
+    (a later one may carry ``large_string`` where the first had ``string``).
     """
-    if output_format not in OUTPUT_FORMATS:
-        raise ConfigError(f"output format must be one of {', '.join(OUTPUT_FORMATS)}, "
-                          f"got {output_format!r}")
-    codec = None if compression == "none" else compression
-    sink = pa.BufferOutputStream()
-    if output_format == "parquet":
-        with pq.ParquetWriter(sink, schema, compression=codec or "none") as writer:
-            for table in tables:
-                writer.write_table(_conform(table, schema), row_group_size=max(1, len(table)))
-    else:
-        options = pa.ipc.IpcWriteOptions(compression=codec)
-        with pa.ipc.new_file(sink, schema, options=options) as writer:
-            for table in tables:
-                writer.write_table(_conform(table, schema))
-    return sink.getvalue()
+
+    def __init__(self, schema: pa.Schema, output_format: str, compression: str) -> None:
+        if output_format not in OUTPUT_FORMATS:
+            raise ConfigError(f"output format must be one of {', '.join(OUTPUT_FORMATS)}, "
+                              f"got {output_format!r}")
+        codec = None if compression == "none" else compression
+        self.schema = schema
+        self._sink = pa.BufferOutputStream()
+        self._parquet = output_format == "parquet"
+        if self._parquet:
+            self._writer: Any = pq.ParquetWriter(self._sink, schema, compression=codec or "none")
+        else:
+            options = pa.ipc.IpcWriteOptions(compression=codec)
+            self._writer = pa.ipc.new_file(self._sink, schema, options=options)
+
+    def write(self, table: pa.Table) -> None:
+        table = _conform(table, self.schema)
+        if self._parquet:
+            self._writer.write_table(table, row_group_size=max(1, len(table)))
+        else:
+            self._writer.write_table(table)
+
+    def finish(self) -> pa.Buffer:
+        self._writer.close()
+        return self._sink.getvalue()
 
 
 def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:

@@ -33,3 +33,17 @@ def test_bench_lexicon_smoke(tmp_path):
     assert "| load .csglex |" in proc.stdout and "| induce CSLS top-1 | numpy |" in proc.stdout
     results = json.loads(out.read_text())["results"]
     assert all(r["seconds"] > 0 for r in results)
+
+
+def test_bench_pipeline_smoke(tmp_path):
+    out = tmp_path / "bench.json"
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "bench_pipeline.py"), "--smoke", "--json",
+         str(out)],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "| input text | rows | workers |" in proc.stdout
+    results = json.loads(out.read_text())["results"]
+    assert {r["workers"] for r in results} == {1, 2}
+    assert all(r["peak_rss_mb"] > 10 and r["rows"] == r["input_rows"] for r in results)

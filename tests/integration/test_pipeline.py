@@ -320,3 +320,66 @@ def test_progress_lines_when_not_a_terminal():
     line = stream.getvalue()
     assert line.startswith("csgen: 500 of 960 rows, 1 shards written, 0 reused,")
     assert "rows/s" in line and "MB/s" in line
+
+
+READERS = Path(__file__).resolve().parents[1] / "data" / "readers"
+
+
+def test_cli_msmarco_ids_with_column_options(tmp_path):
+    """MS MARCO ids joined with collection and queries; per-column ratios and languages,
+    consistent switching; ids carried through."""
+    out = tmp_path / "out"
+    res = run("switch", READERS / "triples.ids.tsv", "-f", "msmarco-ids",
+              "--collection", READERS / "collection.tsv", "--queries", READERS / "queries.tsv",
+              "-l", DE, "-l", ES, "-r", "query=1,positive=1,negative=0",
+              "--langs", "query=de,positive=es", "-c", "query,positive,negative",
+              "--consistent", "-o", out, "-q")
+    assert res.exit_code == 0, res.output
+    table = read_all(out)
+    assert table.column("qid").to_pylist()[:3] == [100, 101, 102]
+    q_langs = {r["lang"] for rows in table.column("query_switches").to_pylist() for r in rows}
+    p_langs = {r["lang"] for rows in table.column("positive_switches").to_pylist()
+               for r in rows}
+    assert q_langs == {"de"} and p_langs == {"es"}
+    assert all(not rows for rows in table.column("negative_switches").to_pylist())
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["params"]["switch"]["consistent"] is True
+    assert m["input"]["format"] == "msmarco-ids"
+    res = run("switch", READERS / "triples.ids.tsv", "-f", "msmarco-ids", "-l", DE, "-r", "0.5",
+              "-c", "query", "-o", tmp_path / "o2", "-q")
+    assert res.exit_code == 1 and "collection" in res.output
+
+
+def test_cli_squad_input_and_mistyped_column_option(tmp_path, shared):
+    xquad = shared("xquad", "xquad.en.json")
+    out = tmp_path / "out"
+    res = run("switch", xquad, "-l", DE, "-r", "0.3", "-c", "question,context", "-o", out,
+              "-q", "--shard-rows", "500")
+    assert res.exit_code == 0, res.output
+    table = read_all(out)
+    assert table.num_rows == 1190 and table.schema.field("answers").type.num_fields == 2
+    res = run("switch", xquad, "-l", DE, "-r", "questoin=0.3,context=0.5", "-c",
+              "question,context", "-o", tmp_path / "o2", "-q")
+    assert res.exit_code == 1 and "questoin" in res.output
+    assert not (tmp_path / "o2").exists()
+
+
+def test_memory_url_input(tmp_path):
+    fsspec = pytest.importorskip("fsspec", reason="fsspec is in the test extra")
+    fs = fsspec.filesystem("memory")
+    with fs.open("/csgen-test/a.jsonl", "wb") as f:
+        f.write(b'{"question": "the city", "context": "a garden"}\n' * 30)
+    summary = run_switch(job("memory:///csgen-test/*.jsonl", tmp_path / "out", shard_rows=7))
+    assert summary.rows == 30 and len(summary.outputs) == 5
+    fs.rm("/csgen-test", recursive=True)
+
+
+def test_image_caption_example(tmp_path):
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[2] / "examples" / "image_captions.py"
+    spec = importlib.util.spec_from_file_location("image_captions", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.main(tmp_path)  # asserts the images are byte-identical
+    assert len(list((tmp_path / "switched").glob("part-*.parquet"))) == 4
