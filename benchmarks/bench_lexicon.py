@@ -25,19 +25,21 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import platform
 import sys
 import tempfile
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
+
+try:  # run as python -m benchmarks.NAME, or as python benchmarks/NAME.py
+    from benchmarks._common import best_of, import_csgen
+except ImportError:
+    from _common import best_of, import_csgen
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("CSGEN_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
@@ -45,30 +47,6 @@ SHARED_MUSE = SHARED / "muse" / "en-de.txt"
 SAMPLE_MUSE = REPO_ROOT / "examples" / "sample" / "en-de.txt"
 SHARED_VEC = SHARED / "embeddings" / "ubilexat-es-en"
 SIZES = (20_000, 50_000, 200_000)
-
-
-def import_csgen() -> ModuleType:
-    """Import the installed csgen (the source tree's ``csgen/`` has no compiled core)."""
-    try:
-        return importlib.import_module("csgen")
-    except ImportError:
-        for name in [m for m in sys.modules if m == "csgen" or m.startswith("csgen.")]:
-            del sys.modules[name]
-        root = REPO_ROOT.resolve()
-        sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != root]
-        return importlib.import_module("csgen")
-
-
-def best_of(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    """Best wall time of ``repeat`` calls of ``fn`` and the last result."""
-    best = float("inf")
-    result: Any = None
-    for _ in range(repeat):
-        result = None
-        t0 = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, result
 
 
 def backends() -> list[tuple[str, dict[str, str]]]:

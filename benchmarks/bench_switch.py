@@ -24,21 +24,24 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import platform
 import random
 import re
 import sys
-import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+
+try:  # run as python -m benchmarks.NAME, or as python benchmarks/NAME.py
+    from benchmarks._common import best_of, import_csgen
+except ImportError:
+    from _common import best_of, import_csgen
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("CSGEN_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
@@ -49,24 +52,6 @@ SAMPLE_MUSE = REPO_ROOT / "examples" / "sample" / "en-de.txt"
 MB = 1_000_000
 
 TOKEN_RE = re.compile(r"\w+(?:['\u2019-]\w+)*|\s+|[^\w\s]")
-
-
-def import_csgen() -> ModuleType:
-    """Import the installed csgen.
-
-    Run as ``python -m benchmarks.bench_switch`` from the repository root, the
-    source tree's ``csgen/`` (which has no compiled ``_core``) shadows the
-    installed package; in that case the repository root is dropped from
-    ``sys.path`` and the import retried.
-    """
-    try:
-        return importlib.import_module("csgen")
-    except ImportError:
-        for name in [m for m in sys.modules if m == "csgen" or m.startswith("csgen.")]:
-            del sys.modules[name]
-        root = REPO_ROOT.resolve()
-        sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != root]
-        return importlib.import_module("csgen")
 
 
 # -- data ----------------------------------------------------------------------------------------
@@ -154,18 +139,6 @@ def python_switch(
             parts.append(tok)
         out.append("".join(parts))
     return out
-
-
-def best_of(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    """Best wall time of ``repeat`` calls of ``fn`` and the last result."""
-    best = float("inf")
-    result: Any = None
-    for _ in range(repeat):
-        result = None  # free the previous output before the next run
-        t0 = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, result
 
 
 # -- report --------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from collections import defaultdict
 
 import pyarrow as pa
+from casing import cased_forms  # tests/support, on pytest's pythonpath
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -41,29 +42,6 @@ OPTIONS = st.fixed_dictionaries({
     "lang_sampling": st.sampled_from(["uniform", "coverage"]),
     "skip_stopwords": st.booleans(),
 })
-
-
-def _simple(c: str, method: str) -> str:
-    mapped = getattr(c, method)()
-    return mapped if len(mapped) == 1 else c
-
-
-def cased_forms(target: str) -> set[str]:
-    """The target as written, UPPER, Title and Each Title, with simple mappings."""
-    upper = "".join(_simple(c, "upper") for c in target)
-    forms = {target, upper}
-    for each in (False, True):
-        out, want = [], True
-        for c in target:
-            if c.isalpha() and want:
-                titled = _simple(c, "title")
-                out.append(titled if titled != c else _simple(c, "upper"))
-                want = False
-            else:
-                out.append(c)
-                want = want or (each and c.isspace())
-        forms.add("".join(out))
-    return forms
 
 
 def switches(src: str, dst: str, records: list[dict]):

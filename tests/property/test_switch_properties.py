@@ -1,6 +1,7 @@
 """Properties over random Unicode text (hypothesis)."""
 
 import pyarrow as pa
+from casing import cased_forms  # tests/support, on pytest's pythonpath
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,29 +16,6 @@ LEX = csgen.Lexicon.from_pairs(
 )
 ALPHABET = st.sampled_from(list("aAbBxXyYiIéÉσΣǆǅǄdDzZ ß\t\n.,'-0123456789漢👍\u0301"))
 TEXT = st.text(alphabet=ALPHABET, max_size=60) | st.text(max_size=40)
-
-
-def _simple(c: str, method: str) -> str:
-    mapped = getattr(c, method)()
-    return mapped if len(mapped) == 1 else c
-
-
-def cased_forms(target: str) -> set[str]:
-    """The target as written, UPPER, Title and Each Title, with simple mappings."""
-    upper = "".join(_simple(c, "upper") for c in target)
-    forms = {target, upper}
-    for each in (False, True):
-        out, want = [], True
-        for c in target:
-            if c.isalpha() and want:
-                titled = _simple(c, "title")
-                out.append(titled if titled != c else _simple(c, "upper"))
-                want = False
-            else:
-                out.append(c)
-                want = want or (each and c.isspace())
-        forms.add("".join(out))
-    return forms
 
 
 def check_records(src: str, dst: str, records: list[dict]) -> None:
