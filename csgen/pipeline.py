@@ -424,11 +424,12 @@ def run_switch(
     source = open_source(job.input, job.read)
     lexicons = tuple(_load(x) for x in job.lexicons)
     workers = job.worker_count
+    # Worker processes share the cores; this process's switcher (which runs a run's
+    # only shard itself) keeps them all. Threads never change the output.
     threads = max(1, (job.config.threads or 1) // workers)
     config = replace(job.config, threads=threads)
-    switcher = Switcher(list(lexicons), config)
+    switcher = Switcher(list(lexicons), job.config)
     # Columns, their types and per-column options are checked before anything is written.
-    switcher.check_columns(source.schema, job.columns, job.id_column)
     switcher.switch_batch(pa.RecordBatch.from_pylist([], schema=source.schema), job.columns,
                           id_column=job.id_column)
     identity = {
