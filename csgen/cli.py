@@ -215,7 +215,7 @@ def lexicon_group() -> None:
 @_filter_options
 def lexicon_import(fmt: str, files: tuple[Path, ...], output: Path, lang: str | None,
                    skip_bad: bool, **filters: object) -> None:
-    """Read FILES in FORMAT (muse, tsv, freedict, wikititles) into one .csglex."""
+    """Read FILES in FORMAT (muse, tsv, freedict, wikititles, aligned) into one .csglex."""
     jobs.check_output(output)
     lexicon = jobs.import_files(fmt, files, lang=lang, skip_bad=skip_bad,
                                 rules=_rules(**filters))  # type: ignore[arg-type]

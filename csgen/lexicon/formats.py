@@ -182,7 +182,7 @@ def _normalise_title(titles: pa.Array) -> pa.Array:
     return pc.utf8_trim_whitespace(titles)
 
 
-FORMATS = ("muse", "tsv", "freedict", "wikititles")
+FORMATS = ("muse", "tsv", "freedict", "wikititles", "aligned")
 
 
 def read_lexicon(path: str | Path, fmt: str, *, lang: str | None = None,
@@ -196,4 +196,8 @@ def read_lexicon(path: str | Path, fmt: str, *, lang: str | None = None,
         from .freedict import read_freedict
 
         return read_freedict(path, lang=lang)
+    if fmt == "aligned":
+        from .aligned import read_aligned_path
+
+        return read_aligned_path(path, lang=lang, skip_bad=skip_bad)
     raise ConfigError(f"unknown lexicon format {fmt!r}; use one of {', '.join(FORMATS)}")
