@@ -126,3 +126,64 @@ def row_keys(arr: pa.Array, column: str, hash_strings: Any) -> np.ndarray:
         validity, offsets, data, offset, length, large = column_buffers(arr)
         return hash_strings(validity, offsets, data, offset, length, large, 0)
     raise ColumnTypeError(f"id column {column!r} has type {t}; use an integer or string column")
+
+
+ProtectBuffers = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def protect_buffers(arr: pa.Array | pa.ChunkedArray, column: str, length: int) -> ProtectBuffers:
+    """Borrow protected byte ranges from a ``list<struct<start, end>>`` array.
+
+    Returns ``(offsets int64[length + 1], starts, ends)`` (``starts``/``ends``
+    both int32 or both int64, views of the struct fields where possible) for
+    the core. A null row protects nothing; null structs or fields are refused.
+    ``column`` names the protect column in messages.
+    """
+    from .errors import ColumnError
+
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    t = arr.type
+    value_type = t.value_type if (pa.types.is_list(t) or pa.types.is_large_list(t)) else None
+    if (
+        value_type is None
+        or not pa.types.is_struct(value_type)
+        or value_type.get_field_index("start") < 0
+        or value_type.get_field_index("end") < 0
+        or not all(
+            pa.types.is_int32(f.type) or pa.types.is_int64(f.type)
+            for f in (value_type.field("start"), value_type.field("end"))
+        )
+    ):
+        raise ColumnTypeError(
+            f"protect column {column!r} has type {t}; "
+            "expected list<struct<start: int32|int64, end: int32|int64>>"
+        )
+    if len(arr) != length:
+        raise ColumnError(
+            f"protect column {column!r} has {len(arr)} rows, the switched column {length}"
+        )
+    offsets = np.asarray(arr.offsets.to_numpy(zero_copy_only=False), dtype=np.int64)
+    values = arr.values
+    starts_arr, ends_arr = values.field("start"), values.field("end")
+    # A slice's ranges may start and end mid-values: keep only its own.
+    lo, hi = int(offsets[0]), int(offsets[-1])
+    values = values.slice(lo, hi - lo)
+    starts_arr, ends_arr = starts_arr.slice(lo, hi - lo), ends_arr.slice(lo, hi - lo)
+    offsets = offsets - lo
+    if values.null_count or starts_arr.null_count or ends_arr.null_count:
+        raise ColumnError(f"protect column {column!r} has null spans or null start/end values")
+    if starts_arr.type != ends_arr.type:
+        starts_arr, ends_arr = starts_arr.cast(pa.int64()), ends_arr.cast(pa.int64())
+    starts = starts_arr.to_numpy(zero_copy_only=True)
+    ends = ends_arr.to_numpy(zero_copy_only=True)
+    if arr.null_count:  # a null row's segment may be non-empty: drop its spans
+        lengths = np.diff(offsets)
+        lengths[arr.is_null().to_numpy(zero_copy_only=False)] = 0
+        if lengths.sum() != offsets[-1] - offsets[0]:
+            keep = np.repeat(
+                arr.is_valid().to_numpy(zero_copy_only=False), np.diff(offsets)
+            )
+            starts, ends = starts[keep], ends[keep]
+        offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    return np.ascontiguousarray(offsets), starts, ends

@@ -19,7 +19,14 @@ import numpy as np
 import pyarrow as pa
 
 from . import _core
-from ._arrow import as_string_array, column_buffers, row_keys, wrap_switches, wrap_text
+from ._arrow import (
+    as_string_array,
+    column_buffers,
+    protect_buffers,
+    row_keys,
+    wrap_switches,
+    wrap_text,
+)
 from .config import SwitchConfig
 from .errors import ColumnError, ConfigError, DataTooLargeError, InputError, from_core
 from .lexicon import Lexicon, compile_lexicons
@@ -274,6 +281,8 @@ class Switcher:
         column: str = "text",
         keys: np.ndarray | None = None,
         row_base: int = 0,
+        protect: pa.Array | pa.ChunkedArray | None = None,
+        protect_column: str = "protect",
     ) -> SwitchedColumn:
         """Switch one string array.
 
@@ -283,6 +292,14 @@ class Switcher:
         ``row_base + i``. The input is borrowed (a ChunkedArray of several
         chunks is combined first, which copies it); the outputs are new arrays
         over buffers the core allocated, wrapped without copying.
+
+        ``protect`` is an optional ``list<struct<start, end>>`` array (int32 or
+        int64 fields) of the same length: per row, half-open UTF-8 byte ranges
+        of that row's text (any order, may overlap; a null row protects
+        nothing). A unit (word or lexicon phrase) overlapping one is never
+        switched; its draws are still made (they are keyed by token index or
+        unit key), so every other unit is switched exactly as without
+        protection. ``protect_column`` names it in messages.
         """
         if isinstance(array, pa.ChunkedArray):
             array = array.combine_chunks()
@@ -291,6 +308,7 @@ class Switcher:
             keys = np.ascontiguousarray(keys, dtype=np.uint64)
         cfg = self.config
         ratio = cfg.ratio_of(column)
+        prot = None if protect is None else protect_buffers(protect, protect_column, len(arr))
         try:
             result = _core.switch_column(
                 self._compiled,
@@ -307,6 +325,7 @@ class Switcher:
                 self._stopwords,
                 cfg.threads,
                 cfg.consistent,
+                prot,
             )
         except _core.CoreError as e:
             raise from_core(e, column=column, row_base=row_base) from None
@@ -330,6 +349,7 @@ class Switcher:
         id_column: str | None = None,
         row_base: int = 0,
         stats: SwitchStats | None = None,
+        protect: Mapping[str, str] | None = None,
     ) -> pa.RecordBatch:
         """Switch ``columns`` of a record batch.
 
@@ -337,8 +357,12 @@ class Switcher:
         ``<column>_switches``; every other column is carried through by
         reference. ``row_base`` is the global index of the batch's first row.
         With ``config.consistent`` the columns of one row share their draws.
+        ``protect`` maps a switched column to a ``list<struct<start, end>>``
+        column of protected byte ranges (see :meth:`switch_array`), which is
+        carried through untouched.
         """
         columns = self.check_columns(batch.schema, columns, id_column)
+        protect = _check_protect(batch.schema, columns, protect)
         keys = None
         if id_column is not None:
             keys = row_keys(batch.column(id_column), id_column, _core.hash_strings)
@@ -349,7 +373,15 @@ class Switcher:
                 names.append(name)
                 arrays.append(arr)
                 continue
-            out = self.switch_array(arr, column=name, keys=keys, row_base=row_base)
+            prot_name = protect.get(name)
+            out = self.switch_array(
+                arr,
+                column=name,
+                keys=keys,
+                row_base=row_base,
+                protect=None if prot_name is None else batch.column(prot_name),
+                protect_column=prot_name or "protect",
+            )
             names += [name, name + SWITCHES_SUFFIX]
             arrays += [out.text, out.switches]
             if stats is not None:
@@ -529,6 +561,28 @@ def check_columns(
                 f"the input already has a column {clash!r}, which switching {name!r} would write"
             )
     return columns
+
+
+def _check_protect(
+    schema: pa.Schema, columns: Sequence[str], protect: Mapping[str, str] | None
+) -> dict[str, str]:
+    """Validate a ``{switched column: protect column}`` mapping."""
+    if protect is None:
+        return {}
+    if not isinstance(protect, Mapping):
+        raise ConfigError(f"protect must map switched columns to span columns, got {protect!r}")
+    for col, span_col in protect.items():
+        if not isinstance(col, str) or not isinstance(span_col, str):
+            raise ConfigError(f"protect must map column names to column names, got {protect!r}")
+        if col not in columns:
+            raise ConfigError(f"protect names {col!r}, which is not a column being switched")
+        if span_col not in schema.names:
+            raise ColumnError(
+                f"protect column {span_col!r} not found; the input has: {', '.join(schema.names)}"
+            )
+        if span_col in columns:
+            raise ConfigError(f"protect column {span_col!r} cannot itself be switched")
+    return dict(protect)
 
 
 def switch_table(

@@ -5,6 +5,7 @@
 #include <limits>
 #include <new>
 #include <string>
+#include <utility>
 
 #include "parallel.h"
 #include "rng.h"
@@ -47,7 +48,73 @@ struct Context {
   int32_t* n_eligible;
   int32_t* n_switched;
   uint64_t all_langs;  // languages with positive weight
+  const ProtectedSpans* protect;  // nullptr: nothing protected
 };
+
+// One row's protected ranges, merged into disjoint sorted intervals, queried
+// with a pointer that only moves forward (units come in increasing start).
+class RowProtect {
+ public:
+  void reset(const ProtectedSpans* p, int64_t row) {
+    iv_.clear();
+    at_ = 0;
+    if (!p) return;
+    for (int64_t k = p->offsets[row]; k < p->offsets[row + 1]; ++k) {
+      const int64_t a = p->start(k), b = p->end(k);
+      if (a < b) iv_.emplace_back(a, b);
+    }
+    if (iv_.size() < 2) return;
+    std::sort(iv_.begin(), iv_.end());
+    size_t w = 0;
+    for (size_t k = 1; k < iv_.size(); ++k) {
+      if (iv_[k].first <= iv_[w].second) iv_[w].second = std::max(iv_[w].second, iv_[k].second);
+      else iv_[++w] = iv_[k];
+    }
+    iv_.resize(w + 1);
+  }
+  bool empty() const { return iv_.empty(); }
+  // Whether [start, end) overlaps a range; start never decreases between calls.
+  bool overlaps(int64_t start, int64_t end) {
+    while (at_ < iv_.size() && iv_[at_].second <= start) ++at_;
+    return at_ < iv_.size() && iv_[at_].first < end;
+  }
+
+ private:
+  std::vector<std::pair<int64_t, int64_t>> iv_;
+  size_t at_ = 0;
+};
+
+Status validate_protect(const ProtectedSpans& p, const StringColumnView& col) {
+  if (p.n_rows != col.length)
+    return Status::Error(Code::kInvalidArgument, "protected spans: one list per row is needed");
+  if (p.n < 0 || !p.offsets || (p.n > 0 && (!p.starts || !p.ends)))
+    return Status::Error(Code::kInvalidArgument, "protected spans: missing buffers");
+  if (p.offsets[0] < 0)
+    return Status::Error(Code::kInvalidArgument, "protected spans: negative offset");
+  for (int64_t r = 0; r < p.n_rows; ++r) {
+    const int64_t lo = p.offsets[r], hi = p.offsets[r + 1];
+    if (hi < lo || hi > p.n)
+      return Status::Error(Code::kInvalidArgument,
+                           "protected spans: offsets decrease or run past the spans", r);
+    const bool valid = col.is_valid(r);
+    const int64_t len = valid ? col.value_offset(r + 1) - col.value_offset(r) : 0;
+    for (int64_t k = lo; k < hi; ++k) {
+      const int64_t a = p.start(k), b = p.end(k);
+      if (a < 0 || b < a)
+        return Status::Error(Code::kInvalidArgument,
+                             "protected span [" + std::to_string(a) + ", " + std::to_string(b) +
+                                 ") needs 0 <= start <= end",
+                             r);
+      if (valid && b > len)
+        return Status::Error(Code::kInvalidArgument,
+                             "protected span [" + std::to_string(a) + ", " + std::to_string(b) +
+                                 ") ends past the row's " +
+                                 std::to_string(len) + " bytes",
+                             r);
+    }
+  }
+  return Status::Ok();
+}
 
 CasePattern case_pattern(const uint8_t* s, const std::vector<Token>& toks, size_t begin,
                          size_t end) {
@@ -236,6 +303,7 @@ void process_range(const Context& ctx, Chunk* chunk) {
   utf8::KeyBuffer key;
   Match matches[kMaxMatches];
   const int max_tokens = std::min(lex.max_tokens(), kMaxMatches);
+  RowProtect prot;
 
   for (int64_t r = chunk->row_begin; r < chunk->row_end; ++r) {
     int32_t words = 0, eligible = 0, switched = 0;
@@ -256,6 +324,7 @@ void process_range(const Context& ctx, Chunk* chunk) {
       const uint64_t row_key = ctx.row_keys ? ctx.row_keys[r] : ctx.row_base + static_cast<uint64_t>(r);
       [[maybe_unused]] const uint64_t rng_key = row_stream_key(opt.seed, row_key, opt.column_key);
       const size_t row_out_start = chunk->out.size();
+      prot.reset(ctx.protect, r);
       size_t copied = 0;  // input bytes [0, copied) are already in out
       const size_t n_toks = toks.size();
       for (size_t i = 0; i < n_toks;) {
@@ -337,10 +406,17 @@ void process_range(const Context& ctx, Chunk* chunk) {
           }
           u_cand = uniform01(rng_key, i, kStreamCandidate);
         }
-        const Candidate* cand = choose_candidate(lex, lex.node(chosen->node), lang, opt, u_cand);
         const size_t src_start = toks[i].start, src_end = toks[chosen->end_token - 1].end;
         int32_t phrase_words = 0;
         for (size_t t = i; t < chosen->end_token; ++t) phrase_words += toks[t].kind == kWordToken;
+        if (!prot.empty() && prot.overlaps(static_cast<int64_t>(src_start),
+                                           static_cast<int64_t>(src_end))) {
+          // Protected: kept as it is, and skipped whole as a switch would be.
+          words += phrase_words - 1;
+          i = chosen->end_token;
+          continue;
+        }
+        const Candidate* cand = choose_candidate(lex, lex.node(chosen->node), lang, opt, u_cand);
         chunk->out.append(s + copied, src_start - copied);
         const size_t dst_start = chunk->out.size() - row_out_start;
         append_cased(lex.targets() + cand->target_offset, cand->target_length,
@@ -399,7 +475,7 @@ bool allocate_all(std::initializer_list<std::pair<RawBuffer*, size_t>> bufs) {
 
 Status switch_column(const Lexicon& lexicon, const SwitchOptions& options,
                      const StringColumnView& col, const uint64_t* row_keys, uint64_t row_base,
-                     SwitchResult* result) {
+                     SwitchResult* result, const ProtectedSpans* protect) {
   if (!(options.ratio >= 0.0 && options.ratio <= 1.0))
     return Status::Error(Code::kInvalidArgument, "ratio must be in [0, 1]");
   if (lexicon.n_keys() == 0) return Status::Error(Code::kEmptyLexicon, "lexicon is empty");
@@ -420,6 +496,7 @@ Status switch_column(const Lexicon& lexicon, const SwitchOptions& options,
   if (all_langs == 0)
     return Status::Error(Code::kInvalidArgument, "every language has weight 0");
   CSGEN_RETURN_IF_ERROR(validate_offsets(col));
+  if (protect) CSGEN_RETURN_IF_ERROR(validate_protect(*protect, col));
 
   const int64_t n = col.length;
   *result = SwitchResult();
@@ -437,7 +514,7 @@ Status switch_column(const Lexicon& lexicon, const SwitchOptions& options,
     const int n_chunks = static_cast<int>(bounds.size()) - 1;
     std::vector<Chunk> chunks(static_cast<size_t>(n_chunks));
     Context ctx{lexicon, opt, col, row_keys, row_base, result->n_words.as<int32_t>(),
-                result->n_eligible.as<int32_t>(), result->n_switched.as<int32_t>(), all_langs};
+                result->n_eligible.as<int32_t>(), result->n_switched.as<int32_t>(), all_langs, protect};
     run_parallel(n_chunks, [&](int k) {
       Chunk& c = chunks[static_cast<size_t>(k)];
       c.row_begin = bounds[static_cast<size_t>(k)];

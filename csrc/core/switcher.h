@@ -152,11 +152,36 @@ struct SwitchResult {
   std::vector<int64_t> lang_switches, lang_words;
 };
 
+// Protected byte ranges: row r owns entries [offsets[r], offsets[r + 1]) of
+// starts/ends, each a half-open UTF-8 byte range [start, end) into that row's
+// text (unsorted and overlapping allowed; an empty range protects nothing).
+// A unit (the word or lexicon phrase that would be replaced) overlapping any
+// range of its row is left as it is: its draws are made as usual (they are
+// keyed by token index or unit key, so nothing else shifts) and the scan goes
+// on after the whole unit, so every other unit gets exactly the decision it
+// gets without protection. A protected unit still counts in n_eligible.
+// Ranges of null rows are checked for 0 <= start <= end only.
+struct ProtectedSpans {
+  const int64_t* offsets = nullptr;  // [n_rows + 1], non-decreasing, within [0, n]
+  const void* starts = nullptr;      // int32 or int64 [n]
+  const void* ends = nullptr;
+  bool large = false;  // starts/ends are int64
+  int64_t n_rows = 0;  // must equal the column's length
+  int64_t n = 0;       // entries in starts/ends
+  int64_t start(int64_t i) const {
+    return large ? static_cast<const int64_t*>(starts)[i] : static_cast<const int32_t*>(starts)[i];
+  }
+  int64_t end(int64_t i) const {
+    return large ? static_cast<const int64_t*>(ends)[i] : static_cast<const int32_t*>(ends)[i];
+  }
+};
+
 // Switches rows [0, col.length). row_keys: uint64[length] or null, in which
-// case row i uses key row_base + i. Output string offsets are int32 when the
+// case row i uses key row_base + i. protect: optional protected ranges (see
+// ProtectedSpans); nullptr is the unprotected path. Output string offsets are int32 when the
 // input is a string column and the result fits, int64 otherwise.
 Status switch_column(const Lexicon& lexicon, const SwitchOptions& options,
                      const StringColumnView& col, const uint64_t* row_keys, uint64_t row_base,
-                     SwitchResult* result);
+                     SwitchResult* result, const ProtectedSpans* protect = nullptr);
 
 }  // namespace csgen

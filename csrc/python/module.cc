@@ -266,7 +266,7 @@ PYBIND11_MODULE(_core, m) {
          std::optional<py::array_t<uint64_t, py::array::c_style>> row_keys, uint64_t row_base,
          double ratio, uint64_t seed, uint64_t column_key, int choice, int sampling,
          std::vector<double> lang_weights, bool keep_identity, std::shared_ptr<KeySet> stopwords,
-         int threads, bool consistent) {
+         int threads, bool consistent, py::object protect) {
         ColumnArg col = column_arg(column[0], column[1], column[2], column[3].cast<int64_t>(),
                                    column[4].cast<int64_t>(), column[5].cast<bool>());
         if (row_keys && row_keys->size() != col.view.length)
@@ -285,11 +285,48 @@ PYBIND11_MODULE(_core, m) {
         opt.threads = threads;
         opt.consistent = consistent;
         const uint64_t* keys = row_keys ? row_keys->data() : nullptr;
+        // Protected spans: None or (offsets int64[n_rows + 1], starts, ends),
+        // starts/ends both int32 or both int64; sizes checked here, values by the core.
+        ProtectedSpans prot;
+        py::array_t<int64_t, py::array::c_style> prot_offsets;
+        py::array prot_starts, prot_ends;
+        const bool has_prot = !protect.is_none();
+        if (has_prot) {
+          py::tuple t = protect.cast<py::tuple>();
+          if (t.size() != 3)
+            check(Status::Error(Code::kInvalidArgument,
+                                "protect must be (offsets, starts, ends) or None"));
+          prot_offsets = t[0].cast<py::array_t<int64_t, py::array::c_style>>();
+          prot_starts = t[1].cast<py::array>();
+          prot_ends = t[2].cast<py::array>();
+          const bool wide = prot_starts.dtype().is(py::dtype::of<int64_t>());
+          const auto& want = wide ? py::dtype::of<int64_t>() : py::dtype::of<int32_t>();
+          if (!(wide || prot_starts.dtype().is(py::dtype::of<int32_t>())) ||
+              !prot_ends.dtype().is(want) || prot_starts.ndim() != 1 || prot_ends.ndim() != 1 ||
+              prot_offsets.ndim() != 1)
+            check(Status::Error(Code::kInvalidArgument,
+                                "protect starts/ends must be 1-d, both int32 or both int64"));
+          if (!(prot_starts.flags() & py::array::c_style) ||
+              !(prot_ends.flags() & py::array::c_style))
+            check(Status::Error(Code::kInvalidArgument, "protect starts/ends must be contiguous"));
+          if (prot_offsets.size() != col.view.length + 1)
+            check(Status::Error(Code::kInvalidArgument,
+                                "protect offsets must have one entry per row plus one"));
+          if (prot_starts.size() != prot_ends.size())
+            check(Status::Error(Code::kInvalidArgument, "protect starts and ends differ in length"));
+          prot.offsets = prot_offsets.data();
+          prot.starts = prot_starts.data();
+          prot.ends = prot_ends.data();
+          prot.large = wide;
+          prot.n_rows = col.view.length;
+          prot.n = static_cast<int64_t>(prot_starts.size());
+        }
         SwitchResult res;
         Status st;
         {
           py::gil_scoped_release release;
-          st = switch_column(*lexicon, opt, col.view, keys, row_base, &res);
+          st = switch_column(*lexicon, opt, col.view, keys, row_base, &res,
+                             has_prot ? &prot : nullptr);
         }
         check(st);
         const size_t n = static_cast<size_t>(res.length), ns = static_cast<size_t>(res.n_switches);
@@ -318,7 +355,9 @@ PYBIND11_MODULE(_core, m) {
       py::arg("ratio"), py::arg("seed"), py::arg("column_key"), py::arg("choice"),
       py::arg("sampling"), py::arg("lang_weights"), py::arg("keep_identity"),
       py::arg("stopwords"), py::arg("threads"), py::arg("consistent") = false,
+      py::arg("protect") = py::none(),
       "Switch one string column given as (validity, offsets, data, offset, length, large); "
       "consistent keys every draw by the unit's folded lexicon key instead of the column and "
-      "token index.");
+      "token index. protect: None or (offsets int64[length + 1], starts, ends) protected byte "
+      "ranges per row (starts/ends both int32 or both int64).");
 }

@@ -1107,6 +1107,73 @@ static void test_switch_basic() {
   }
 }
 
+static void test_switch_protect() {
+  const Lexicon lex = basic_lexicon();
+  // Row 0: "the" (0-3), "house" (4-9), "new york" (10-18), "cat" (19-22), "the" (23-26).
+  const Column col = make_column({"the house new york cat the", "house cat", "cat"});
+  SwitchResult plain;
+  CHECK(switch_column(lex, opts(1.0), col.view(), nullptr, 0, &plain).ok());
+  CHECK_EQ(out_row(plain, 0), std::string("der haus nueva york Katze der"));
+  // Row 0: [12, 13) touches "new york" only; [5, 5) is empty; unsorted and
+  // overlapping ranges ([22, 24) with [20, 21)) cover "cat" and the last "the".
+  // Row 1: none. Row 2: [0, 3) covers "cat" (int64 and int32 forms alike).
+  const std::vector<int64_t> offsets = {0, 4, 4, 5};
+  const std::vector<int32_t> s32 = {22, 12, 5, 20, 0}, e32 = {24, 13, 5, 21, 3};
+  const std::vector<int64_t> s64(s32.begin(), s32.end()), e64(e32.begin(), e32.end());
+  for (const bool large : {false, true}) {
+    ProtectedSpans p;
+    p.offsets = offsets.data();
+    p.starts = large ? static_cast<const void*>(s64.data()) : s32.data();
+    p.ends = large ? static_cast<const void*>(e64.data()) : e32.data();
+    p.large = large;
+    p.n_rows = 3;
+    p.n = 5;
+    SwitchResult r;
+    CHECK(switch_column(lex, opts(1.0), col.view(), nullptr, 0, &r, &p).ok());
+    CHECK_EQ(out_row(r, 0), std::string("der haus new york cat the"));
+    CHECK_EQ(out_row(r, 1), out_row(plain, 1));
+    CHECK_EQ(out_row(r, 2), std::string("cat"));
+    // The remaining switches are the unprotected run's, record for record.
+    const auto a = switches_of(r, 0), b = switches_of(plain, 0);
+    CHECK_EQ(a.size(), size_t{2});
+    CHECK_EQ(b.size(), size_t{5});
+    for (size_t k = 0; k < 2 && k < a.size(); ++k) {
+      CHECK_EQ(a[k].ss, b[k].ss);
+      CHECK_EQ(a[k].se, b[k].se);
+      CHECK_EQ(a[k].ds, b[k].ds);
+      CHECK_EQ(a[k].de, b[k].de);
+    }
+    CHECK_EQ(i32(r.n_switched, 0), 2);
+    CHECK_EQ(i32(r.n_words, 0), i32(plain.n_words, 0));
+    CHECK_EQ(i32(r.n_eligible, 0), i32(plain.n_eligible, 0));
+    CHECK_EQ(i32(r.n_switched, 2), 0);
+  }
+  // Validation.
+  auto run = [&](std::vector<int64_t> off, std::vector<int64_t> st, std::vector<int64_t> en,
+                 int64_t n_rows = 3) {
+    ProtectedSpans p;
+    p.offsets = off.data();
+    p.starts = st.data();
+    p.ends = en.data();
+    p.large = true;
+    p.n_rows = n_rows;
+    p.n = static_cast<int64_t>(st.size());
+    SwitchResult r;
+    return switch_column(lex, opts(1.0), col.view(), nullptr, 0, &r, &p);
+  };
+  Status st = run({0, 0, 1, 1}, {0}, {10});  // row 1 is 9 bytes long
+  CHECK_EQ(st.code, Code::kInvalidArgument);
+  CHECK_EQ(st.row, int64_t{1});
+  CHECK(run({0, 0, 1, 1}, {0}, {9}).ok());
+  st = run({0, 1, 1, 1}, {4}, {3});
+  CHECK_EQ(st.code, Code::kInvalidArgument);
+  CHECK_EQ(st.row, int64_t{0});
+  CHECK_EQ(run({0, 1, 1, 1}, {-1}, {3}).code, Code::kInvalidArgument);
+  CHECK_EQ(run({0, 1, 0, 1}, {0}, {3}).code, Code::kInvalidArgument);  // decreasing
+  CHECK_EQ(run({0, 1, 1, 2}, {0}, {3}).code, Code::kInvalidArgument);  // past the spans
+  CHECK_EQ(run({0, 0, 0}, {}, {}, 2).code, Code::kInvalidArgument);    // wrong row count
+}
+
 static void test_switch_languages() {
   Lexicon lex;
   CHECK(build_lexicon({{"house", "haus", 0},
@@ -1466,6 +1533,7 @@ int main() {
   test_parse_pairs();
   test_lexicon();
   test_switch_basic();
+  test_switch_protect();
   test_switch_languages();
   test_switch_threads();
   test_switch_empty_null_offsets();
