@@ -175,10 +175,14 @@ def _src_lang_of(path: Path, side: int | None) -> str | None:
 
 
 def _tokens(texts: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray]:
-    """Flattened whitespace tokens, tokens per row, and each row's first token index."""
-    texts = pc.utf8_trim_whitespace(texts)
+    """Flattened whitespace tokens, tokens per row, and each row's first token index.
+
+    Tokens are split at ASCII white space, as aligners (fast_align, eflomal, ...) split
+    them: a non-ASCII space such as U+3000 in Japanese text is a token of its own.
+    """
+    texts = pc.ascii_trim_whitespace(texts)
     texts = pc.if_else(pc.equal(pc.binary_length(texts), 0), pa.scalar(None, pa.string()), texts)
-    split = pc.utf8_split_whitespace(texts)  # a blank row is null: no tokens, no empty ones
+    split = pc.ascii_split_whitespace(texts)  # a blank row is null: no tokens, no empty ones
     lens = pc.list_value_length(split).fill_null(0).to_numpy(zero_copy_only=False)
     lens = lens.astype(np.int64)
     offsets = np.zeros(len(lens) + 1, np.int64)
