@@ -47,3 +47,18 @@ def test_bench_pipeline_smoke(tmp_path):
     results = json.loads(out.read_text())["results"]
     assert {r["workers"] for r in results} == {1, 2}
     assert all(r["peak_rss_mb"] > 10 and r["rows"] == r["input_rows"] for r in results)
+
+
+def test_bench_spans_smoke(tmp_path):
+    out = tmp_path / "bench.json"
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "bench_spans.py"), "--smoke", "--json",
+         str(out)],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "| piece_mask kernel |" in proc.stdout
+    results = {r["step"]: r for r in json.loads(out.read_text())["results"]}
+    assert set(results) >= {"switch", "remap_spans_arrow", "piece_mask kernel", "subword_view"}
+    assert all(r["rows_s"] > 0 for r in results.values())
+    assert results["remap_spans_arrow"]["first_call_s"] > 0
