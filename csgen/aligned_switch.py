@@ -581,3 +581,38 @@ def read_aligned_gold(text_path: str | Path, gold_path: str | Path | None = None
     table = pa.table({"source": pa.array(src, pa.string()), "target": pa.array(tgt, pa.string()),
                       "alignment": pa.array(ali, pa.string())})
     return table.replace_schema_metadata({"csgen.dropped_links": str(dropped)})
+
+
+def switch_aligned_table(table: pa.Table, *, source: str = "source", target: str = "target",
+                         alignment: str = "alignment", batch_rows: int = 16384,
+                         **options: Any) -> pa.Table:
+    """:func:`switch_aligned` over a table, batch by batch: ``source`` is replaced by its
+    switched text and followed by ``<source>_switches``; every other column is carried
+    through by reference. ``options`` are those of :func:`switch_aligned` (``ratio``,
+    ``seed``, ``max_phrase_len``, ``lang``); row keys are global row indices.
+
+    Example:
+        >>> t = pa.table({"source": ["the house"], "target": ["das Haus"],
+        ...               "alignment": ["0-0 1-1"]})
+        >>> switch_aligned_table(t, ratio=1.0, seed=0, lang="de")["source"].to_pylist()
+        ['das Haus']
+    """
+    from .errors import ColumnError
+
+    for name in (source, target, alignment):
+        if name not in table.schema.names:
+            raise ColumnError(f"column {name!r} not found; the input has: "
+                              f"{', '.join(table.schema.names)}")
+    if source + "_switches" in table.schema.names:
+        raise ColumnError(f"the input already has a column {source + '_switches'!r}")
+    parts = []
+    for start in range(0, max(table.num_rows, 1), batch_rows):
+        piece = table.slice(start, batch_rows)
+        text, switches = switch_aligned(
+            piece.column(source), piece.column(target), piece.column(alignment),
+            row_base=start, column=source, **options)
+        i = piece.schema.get_field_index(source)
+        piece = piece.set_column(i, source, text).add_column(i + 1, source + "_switches",
+                                                             switches)
+        parts.append(piece)
+    return pa.concat_tables(parts)

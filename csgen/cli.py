@@ -23,7 +23,7 @@ from .io.readers import READ_FORMATS, ReadOptions
 from .io.writers import COMPRESSIONS, OUTPUT_FORMATS
 from .lexicon import FORMATS, jobs, load_lexicon
 from .lexicon.ops import LexiconFilter, describe
-from .pipeline import ENGINES, RunSummary, SwitchJob, parse_size, run_job
+from .pipeline import ANSWER_POLICIES, ENGINES, RunSummary, SwitchJob, parse_size, run_job
 from .progress import ProgressReporter
 
 
@@ -103,6 +103,16 @@ def main() -> None:
 @click.option("--resume", is_flag=True,
               help="Continue an interrupted run in OUTPUT: keep its verified shards.")
 @click.option("--overwrite", is_flag=True, help="Replace the run in a non-empty OUTPUT.")
+@click.option("--answers", type=click.Choice(ANSWER_POLICIES), default=None,
+              help="SQuAD answers beside a switched context column: protect (default when "
+                   "present: never switch inside an answer), switch (switch inside answers, "
+                   "rewrite their text and start), off (leave them alone: spans may be wrong).")
+@click.option("--protect-spans", multiple=True,
+              help="list<struct<start,end>> byte-span column never switched: SPANCOL (for the "
+                   "first switched column) or COLUMN=SPANCOL. Repeatable.")
+@click.option("--protect-regex", multiple=True,
+              help="RE2 pattern whose matches are never switched, in every switched column "
+                   "(e.g. URLs, numbers). Repeatable.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress and no summary.")
 def switch_command(input_spec: str, lexicons: tuple[str, ...], ratio: str, columns: str,
                    output_dir: Path, langs: str | None, seed: int, consistent: bool,
@@ -113,9 +123,10 @@ def switch_command(input_spec: str, lexicons: tuple[str, ...], ratio: str, colum
                    output_format: str, compression: str, shard_rows: int | None,
                    shard_bytes: str | None, batch_rows: int, workers: int | None,
                    threads: int | None, engine: str, resume: bool, overwrite: bool,
-                   quiet: bool) -> None:
+                   answers: str | None, protect_spans: tuple[str, ...],
+                   protect_regex: tuple[str, ...], quiet: bool) -> None:
     """Code-switch string COLUMNS of INPUT (a file, directory, glob or URL of Parquet,
-    Arrow, JSONL, CSV/TSV, MS MARCO or SQuAD files) into sharded Parquet or Arrow."""
+    Arrow, JSONL, CSV/TSV, MS MARCO or SQuAD files) into sharded Parquet, Arrow or SQuAD JSON."""
     base_ratio, column_ratios = parse_ratio_spec(ratio)
     config = SwitchConfig(
         ratio=base_ratio, column_ratios=column_ratios or None,
@@ -136,7 +147,8 @@ def switch_command(input_spec: str, lexicons: tuple[str, ...], ratio: str, colum
         lexicons=lexicons, config=config, read=read, id_column=id_column,
         output_format=output_format, compression=compression, shard_rows=shard_rows,
         shard_bytes=parse_size(shard_bytes) if shard_bytes else None, workers=workers,
-        resume=resume, overwrite=overwrite, engine=engine,
+        resume=resume, overwrite=overwrite, engine=engine, answers=answers,
+        protect_spans=protect_spans, protect_regex=protect_regex,
     )
     if quiet:
         run_job(job)

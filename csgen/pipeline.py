@@ -29,13 +29,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .config import SwitchConfig, available_cores
-from .errors import ConfigError, OutputExistsError, ResumeError
+from .errors import ColumnError, ConfigError, OutputExistsError, ResumeError
 from .io.manifest import MANIFEST, Manifest, ShardRecord, identity_difference
 from .io.readers import ReadOptions, Source, open_source
 from .io.writers import (
     COMPRESSIONS,
     OUTPUT_FORMATS,
     ShardEncoder,
+    check_squad_schema,
     remove_stale_temporaries,
     shard_name,
     write_atomic,
@@ -45,6 +46,12 @@ from .switch import Switcher, SwitchStats
 
 DEFAULT_SHARD_BYTES = 64 << 20
 ENGINES = ("local", "ray")
+#: ``answers``: ``protect`` (never switch inside an answer span), ``switch`` (switch inside
+#: answers too; text and start rewritten), ``off`` (answers untouched: spans may be wrong);
+#: ``None`` = ``protect`` when the input has an ``answers`` column beside a switched
+#: ``context`` column, else ``off``.
+ANSWER_POLICIES = ("protect", "switch", "off")
+QA_CONTEXT, QA_ANSWERS, QA_ID = "context", "answers", "id"
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,14 @@ class SwitchJob:
             C++ threads (at least one). The output does not depend on it.
         resume / overwrite: reuse the verified shards of an interrupted run
             of the same job, or replace an earlier run's files.
+        answers: SQuAD answers policy (:data:`ANSWER_POLICIES`, ``None`` = auto):
+            answer spans of ``answers`` are checked against ``context`` and remapped
+            through ``context_switches`` so ``context[start:start + len(text)] == text``.
+        protect_spans: ``"SPANCOL"`` (for the first switched column), ``"COL=SPANCOL"``,
+            several of those or a mapping: ``list<struct<start, end>>`` byte-span
+            columns whose ranges are never switched.
+        protect_regex: RE2 patterns whose every match, in every switched column, is
+            never switched.
 
     Example:
         >>> job = SwitchJob("pairs.parquet", Path("out"), ("query",), ("de=en-de.txt",),
@@ -91,6 +106,9 @@ class SwitchJob:
     resume: bool = False
     overwrite: bool = False
     engine: str = "local"
+    answers: str | None = None
+    protect_spans: Any = None
+    protect_regex: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "output_dir", Path(self.output_dir))
@@ -121,6 +139,23 @@ class SwitchJob:
             raise ConfigError("give --resume or --overwrite, not both")
         if self.engine not in ENGINES:
             raise ConfigError(f"engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
+        if self.answers is not None and self.answers not in ANSWER_POLICIES:
+            raise ConfigError(f"answers must be one of {', '.join(ANSWER_POLICIES)}, "
+                              f"got {self.answers!r}")
+        if self.answers in ("protect", "switch") and QA_CONTEXT not in self.columns:
+            raise ConfigError(f"answers={self.answers!r} needs the {QA_CONTEXT!r} column to be "
+                              "switched")
+        regex = self.protect_regex
+        regex = (regex,) if isinstance(regex, str) else tuple(regex or ())
+        spans = self.protect_spans
+        if regex or (spans is not None and spans != () and spans != {}):
+            from .qa import check_regex, normalise_protect_spans
+
+            spans = normalise_protect_spans(spans, self.columns)
+            for pattern in regex:
+                check_regex(pattern)
+        object.__setattr__(self, "protect_spans", tuple(spans or ()))
+        object.__setattr__(self, "protect_regex", tuple(dict.fromkeys(regex)))
 
     @property
     def worker_count(self) -> int:
@@ -137,7 +172,21 @@ class SwitchJob:
             "shard_bytes": self.shard_bytes,
             "row_group_rows": self.read.batch_rows,
             "switch": self.config.to_dict(),
+            "answers": self.answers or "auto",
+            "protect_spans": [list(x) for x in self.protect_spans],
+            "protect_regex": list(self.protect_regex),
         }
+
+    def answer_policy(self, schema: pa.Schema) -> str:
+        """The answers policy for input ``schema`` (``None`` resolved; checked)."""
+        policy = self.answers
+        has = QA_ANSWERS in schema.names and QA_CONTEXT in schema.names
+        if policy is None:
+            return "protect" if has and QA_CONTEXT in self.columns else "off"
+        if policy != "off" and not has:
+            raise ConfigError(f"answers={policy!r} needs {QA_CONTEXT!r} and {QA_ANSWERS!r} "
+                              f"columns; the input has: {', '.join(schema.names)}")
+        return policy
 
 
 @dataclass
@@ -288,6 +337,22 @@ class WorkerSetup:
     output_format: str
     compression: str
     row_group_rows: int
+    answers: str = "off"
+    protect_spans: tuple[tuple[str, str], ...] = ()
+    protect_regex: tuple[str, ...] = ()
+    skip_bad: bool = False
+
+    def qa_options(self) -> Any:
+        """The :class:`csgen.qa.QAOptions` of this setup, or ``None`` when nothing but
+        switching is asked (then :mod:`csgen.qa` and numba are never imported)."""
+        if self.answers == "off" and not self.protect_spans and not self.protect_regex:
+            return None
+        from .qa import QAOptions
+
+        return QAOptions(answers=self.answers, context_column=QA_CONTEXT,
+                         answers_column=QA_ANSWERS, id_column=QA_ID,
+                         protect_spans=self.protect_spans, protect_regex=self.protect_regex,
+                         skip_bad=self.skip_bad)
 
     def switcher(self) -> Switcher:
         from .lexicon.store import load_lexicon
@@ -302,12 +367,15 @@ class ShardWorker:
     def __init__(self, setup: WorkerSetup, switcher: Switcher | None = None) -> None:
         self.setup = setup
         self.switcher = switcher if switcher is not None else setup.switcher()
+        self.qa = setup.qa_options()
 
     def run(self, task: ShardTask) -> ShardRecord:
         s = self.setup
         table = task.table
         stats = SwitchStats()
         encoder: ShardEncoder | None = None
+        dropped = 0
+        examples: list[str] = []
         step = s.row_group_rows
         # Row groups of row_group_rows rows, whatever batches the reader gave: the
         # shard's bytes depend on its rows only. One switched row group at a time.
@@ -315,8 +383,17 @@ class ShardWorker:
             piece = table.slice(start, step).combine_chunks()
             batch = (piece.to_batches()[0] if piece.num_rows
                      else pa.RecordBatch.from_pylist([], schema=table.schema))
-            out = self.switcher.switch_batch(batch, s.columns, id_column=s.id_column,
-                                             row_base=task.row_start + start, stats=stats)
+            if self.qa is None:
+                out = self.switcher.switch_batch(batch, s.columns, id_column=s.id_column,
+                                                 row_base=task.row_start + start, stats=stats)
+            else:
+                from .qa import switch_qa_batch
+
+                res = switch_qa_batch(self.switcher, batch, s.columns, self.qa,
+                                      id_column=s.id_column, row_base=task.row_start + start,
+                                      stats=stats)
+                out, dropped = res.batch, dropped + res.dropped
+                examples += (res.examples or [])[:MAX_DROPPED_EXAMPLES - len(examples)]
             if encoder is None:
                 encoder = ShardEncoder(out.schema, s.output_format, s.compression)
             encoder.write(pa.Table.from_batches([out]))
@@ -327,10 +404,18 @@ class ShardWorker:
         written = write_atomic(Path(s.output_dir), name, data)
         del data
         pa.default_memory_pool().release_unused()  # give freed shard memory back to the OS
+        record_stats: dict[str, Any] = stats.to_dict()
+        if dropped:
+            record_stats[DROPPED_KEY] = {"count": dropped, "examples": examples}
         return ShardRecord(index=task.index, file=name, row_start=task.row_start,
                            rows=table.num_rows, bytes=written.bytes, blake2b=written.blake2b,
-                           stats=stats.to_dict(), input_bytes=task.input_bytes)
+                           stats=record_stats, input_bytes=task.input_bytes)
 
+
+#: Key of a shard record's ``stats`` counting the rows dropped for a bad answer
+#: (``--on-bad-row skip``); not a column.
+DROPPED_KEY = "_dropped_rows"
+MAX_DROPPED_EXAMPLES = 5
 
 _WORKER: ShardWorker | None = None
 
@@ -432,6 +517,13 @@ def run_switch(
     # Columns, their types and per-column options are checked before anything is written.
     switcher.switch_batch(pa.RecordBatch.from_pylist([], schema=source.schema), job.columns,
                           id_column=job.id_column)
+    answers = job.answer_policy(source.schema)
+    for _, span_col in job.protect_spans:
+        if span_col not in source.schema.names:
+            raise ColumnError(f"protect span column {span_col!r} not found; the input has: "
+                              f"{', '.join(source.schema.names)}")
+    if job.output_format == "squad":
+        check_squad_schema(source.schema)
     identity = {
         "params": job.params(),
         "seed": job.config.seed,
@@ -452,7 +544,9 @@ def run_switch(
         lexicons=tuple(x if isinstance(x, Lexicon) else str(x) for x in job.lexicons),
         config=config, columns=job.columns, id_column=job.id_column,
         output_dir=str(out_dir), output_format=job.output_format,
-        compression=job.compression, row_group_rows=job.read.batch_rows)
+        compression=job.compression, row_group_rows=job.read.batch_rows,
+        answers=answers, protect_spans=job.protect_spans, protect_regex=job.protect_regex,
+        skip_bad=job.read.on_bad_row == "skip")
     progress = Progress(rows_total=source.num_rows)
     run_started = time.perf_counter()
     inline = InlineExecutor(ShardWorker(setup, switcher))
@@ -595,8 +689,11 @@ def _summarise(manifest: Manifest, source: Source, out_dir: Path, seconds: float
                reused: set[int]) -> RunSummary:
     stats = SwitchStats()
     records = [manifest.shards[i] for i in sorted(manifest.shards)]
+    dropped = 0
     for rec in records:
-        stats.merge(SwitchStats.from_dict(rec.stats))
+        columns = dict(rec.stats)
+        dropped += int(columns.pop(DROPPED_KEY, {}).get("count", 0))
+        stats.merge(SwitchStats.from_dict(columns))
     fresh = [r for r in records if r.index not in reused]
     return RunSummary(
         rows=sum(r.rows for r in records),
@@ -605,7 +702,7 @@ def _summarise(manifest: Manifest, source: Source, out_dir: Path, seconds: float
         outputs=[out_dir / r.file for r in records],
         shards_written=len(fresh), shards_reused=len(records) - len(fresh),
         rows_written=sum(r.rows for r in fresh), bytes_written=sum(r.input_bytes for r in fresh),
-        bad_rows=source.bad_rows.count, manifest=out_dir / MANIFEST)
+        bad_rows=source.bad_rows.count + dropped, manifest=out_dir / MANIFEST)
 
 
 def _summary_dict(summary: RunSummary, source: Source) -> dict[str, Any]:
@@ -622,8 +719,9 @@ def _summary_dict(summary: RunSummary, source: Source) -> dict[str, Any]:
         "mb_per_s": round(summary.mb_per_s, 3),
         "tokens": sum(c["words"] for c in columns.values()),
         "columns": columns,
-        "bad_rows": {"count": source.bad_rows.count,
-                     "examples": [list(x) for x in source.bad_rows.examples]},
+        "bad_rows": {"count": summary.bad_rows,
+                     "examples": [list(x) for x in source.bad_rows.examples],
+                     "answers": summary.bad_rows - source.bad_rows.count},
     }
 
 

@@ -4,6 +4,7 @@ no half-written shard is ever visible and a shard's bytes depend only on its row
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,10 +13,20 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..errors import ConfigError, OutputError
+from ..errors import ColumnError, ConfigError, OutputError
 
-OUTPUT_FORMATS = ("parquet", "arrow")
-_SUFFIX = {"parquet": ".parquet", "arrow": ".arrow"}
+OUTPUT_FORMATS = ("parquet", "arrow", "squad")
+_SUFFIX = {"parquet": ".parquet", "arrow": ".arrow", "squad": ".json"}
+#: Columns a ``squad`` shard needs (``title`` is optional: ``""`` when absent).
+SQUAD_COLUMNS = ("id", "context", "question", "answers")
+
+
+def check_squad_schema(schema: pa.Schema) -> None:
+    """A :class:`ColumnError` unless rows of ``schema`` can be written as SQuAD JSON."""
+    missing = [c for c in SQUAD_COLUMNS if c not in schema.names]
+    if missing:
+        raise ColumnError(f"--output-format squad needs the columns {', '.join(SQUAD_COLUMNS)} "
+                          f"(and optionally title); missing: {', '.join(missing)}")
 COMPRESSIONS = ("zstd", "lz4", "snappy", "gzip", "none")
 
 
@@ -51,7 +62,11 @@ class ShardEncoder:
         self.schema = schema
         self._sink = pa.BufferOutputStream()
         self._parquet = output_format == "parquet"
-        if self._parquet:
+        self._squad: list[dict[str, Any]] | None = None
+        if output_format == "squad":
+            check_squad_schema(schema)
+            self._squad = []
+        elif self._parquet:
             self._writer: Any = pq.ParquetWriter(self._sink, schema, compression=codec or "none")
         else:
             options = pa.ipc.IpcWriteOptions(compression=codec)
@@ -59,14 +74,39 @@ class ShardEncoder:
 
     def write(self, table: pa.Table) -> None:
         table = _conform(table, self.schema)
-        if self._parquet:
+        if self._squad is not None:
+            self._squad.extend(_squad_documents(table))
+        elif self._parquet:
             self._writer.write_table(table, row_group_size=max(1, len(table)))
         else:
             self._writer.write_table(table)
 
     def finish(self) -> pa.Buffer:
+        if self._squad is not None:
+            doc = {"version": "csgen", "data": self._squad}
+            return pa.py_buffer(json.dumps(doc, ensure_ascii=False,
+                                           separators=(",", ":")).encode("utf-8"))
         self._writer.close()
         return self._sink.getvalue()
+
+
+def _squad_documents(table: pa.Table) -> list[dict[str, Any]]:
+    """SQuAD ``data`` entries of ``table``'s rows: each question row has its own
+    (switched) context, so each row is a document with one paragraph and one question."""
+    n = table.num_rows
+    titles = (table.column("title").to_pylist() if "title" in table.column_names
+              else [""] * n)
+    ids, contexts, questions, answers = (table.column(c).to_pylist() for c in SQUAD_COLUMNS)
+    docs = []
+    for qid, title, ctx, question, ans in zip(ids, titles, contexts, questions, answers,
+                                              strict=True):
+        ans = ans or {"text": [], "answer_start": []}
+        docs.append({"title": title or "", "paragraphs": [{"context": ctx, "qas": [{
+            "id": qid, "question": question,
+            "answers": [{"text": t, "answer_start": a}
+                        for t, a in zip(ans["text"] or [], ans["answer_start"] or [],
+                                        strict=True)]}]}]})
+    return docs
 
 
 def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
