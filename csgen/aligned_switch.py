@@ -31,12 +31,14 @@ Semantics, per row:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numba
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ._arrow import as_string_array, switches_type
 from .errors import ConfigError, DataTooLargeError, InputError
@@ -616,3 +618,44 @@ def switch_aligned_table(table: pa.Table, *, source: str = "source", target: str
                                                              switches)
         parts.append(piece)
     return pa.concat_tables(parts)
+
+
+def run_switch_aligned(files: Sequence[str | Path], output: str | Path, *, ratio: float,
+                       seed: int = 0, max_phrase_len: int = 1, lang: str = "xx",
+                       sure_only: bool = False, overwrite: bool = False) -> dict[str, int]:
+    """``csgen switch-aligned``: read parallel text with word alignments, switch, and
+    write one Parquet file (zstd) atomically. ``files`` is ``SRC TGT ALIGN``, or one
+    ``SOURCE ||| TARGET`` file whose links lie beside it, or one table file (Parquet,
+    JSONL, ...) with ``source``, ``target`` and ``alignment`` columns. Returns counts:
+    rows, words (source words), switches (phrases replaced)."""
+    from .errors import OutputExistsError
+    from .io.readers import open_source
+    from .io.writers import ShardEncoder, write_atomic
+
+    output = Path(output)
+    if output.exists() and not overwrite:
+        raise OutputExistsError(f"{output}: exists; pass --overwrite to replace it")
+    if output.suffix != ".parquet":
+        raise ConfigError(f"output {str(output)!r} must end in .parquet")
+    paths = [Path(f) for f in files]
+    if len(paths) == 3:
+        table = read_parallel_files(*paths)
+    elif len(paths) == 1 and paths[0].suffix in (".parquet", ".pq", ".arrow", ".feather",
+                                                 ".jsonl", ".ndjson", ".csv", ".tsv"):
+        source = open_source(paths[0])
+        table = pa.Table.from_batches(list(source.batches()), schema=source.schema)
+    elif len(paths) == 1:
+        table = read_aligned_gold(paths[0], sure_only=sure_only)
+    else:
+        raise ConfigError("give SRC TGT ALIGN, one 'SOURCE ||| TARGET' file, or one table "
+                          f"file; got {len(paths)} files")
+    out = switch_aligned_table(table, ratio=ratio, seed=seed, max_phrase_len=max_phrase_len,
+                               lang=lang)
+    encoder = ShardEncoder(out.schema, "parquet", "zstd")
+    encoder.write(out)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(output.parent, output.name, encoder.finish())
+    records = pc.list_value_length(out.column("source_switches"))
+    words = pc.list_value_length(pc.ascii_split_whitespace(table.column("source")))
+    return {"rows": out.num_rows, "words": int(pc.sum(words).as_py() or 0),
+            "switches": int(pc.sum(records).as_py() or 0)}

@@ -113,6 +113,9 @@ def main() -> None:
 @click.option("--protect-regex", multiple=True,
               help="RE2 pattern whose matches are never switched, in every switched column "
                    "(e.g. URLs, numbers). Repeatable.")
+@click.option("--tokenizer", default=None,
+              help="sentencepiece .model: also write <col>_input_ids, <col>_switched and "
+                   "<col>_lang_id per switched column (csgen tokenizer train makes one).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress and no summary.")
 def switch_command(input_spec: str, lexicons: tuple[str, ...], ratio: str, columns: str,
                    output_dir: Path, langs: str | None, seed: int, consistent: bool,
@@ -124,7 +127,8 @@ def switch_command(input_spec: str, lexicons: tuple[str, ...], ratio: str, colum
                    shard_bytes: str | None, batch_rows: int, workers: int | None,
                    threads: int | None, engine: str, resume: bool, overwrite: bool,
                    answers: str | None, protect_spans: tuple[str, ...],
-                   protect_regex: tuple[str, ...], quiet: bool) -> None:
+                   protect_regex: tuple[str, ...], tokenizer: str | None,
+                   quiet: bool) -> None:
     """Code-switch string COLUMNS of INPUT (a file, directory, glob or URL of Parquet,
     Arrow, JSONL, CSV/TSV, MS MARCO or SQuAD files) into sharded Parquet, Arrow or SQuAD JSON."""
     base_ratio, column_ratios = parse_ratio_spec(ratio)
@@ -148,7 +152,7 @@ def switch_command(input_spec: str, lexicons: tuple[str, ...], ratio: str, colum
         output_format=output_format, compression=compression, shard_rows=shard_rows,
         shard_bytes=parse_size(shard_bytes) if shard_bytes else None, workers=workers,
         resume=resume, overwrite=overwrite, engine=engine, answers=answers,
-        protect_spans=protect_spans, protect_regex=protect_regex,
+        protect_spans=protect_spans, protect_regex=protect_regex, tokenizer=tokenizer,
     )
     if quiet:
         run_job(job)
@@ -345,6 +349,69 @@ def lexicon_evaluate(lexicon: str, gold: Path, lang: str | None, as_json: bool) 
     for key, value in result.items():
         if key.startswith("p@"):
             click.echo(f"{key}: {value:.4f}")
+
+
+# -- csgen tokenizer ----------------------------------------------------------------------------
+@main.group("tokenizer")
+def tokenizer_group() -> None:
+    """Sentencepiece models for the subword view (csgen switch --tokenizer)."""
+
+
+@tokenizer_group.command("train")
+@click.argument("input_spec", metavar="INPUT")
+@click.option("-c", "--columns", required=True, help="Text columns to train on, comma-separated.")
+@click.option("-l", "--lexicon", "lexicons", multiple=True,
+              help="Lexicons whose target sides join the training text (repeatable), so "
+                   "switched words are not split into bytes.")
+@click.option("-o", "--output", "model_prefix", type=click.Path(path_type=Path), required=True,
+              help="Model prefix: writes PREFIX.model and PREFIX.vocab.")
+@click.option("--vocab-size", type=click.IntRange(min=8), default=8000, show_default=True)
+@click.option("--model-type", type=click.Choice(["unigram", "bpe"]), default="unigram",
+              show_default=True)
+@click.option("-f", "--format", "input_format", type=click.Choice(READ_FORMATS), default=None)
+@click.option("--max-rows", type=click.IntRange(min=1), default=None,
+              help="Read at most this many input rows.")
+def tokenizer_train(input_spec: str, columns: str, lexicons: tuple[str, ...],
+                    model_prefix: Path, vocab_size: int, model_type: str,
+                    input_format: str | None, max_rows: int | None) -> None:
+    """Train a sentencepiece model (byte fallback, no normalisation) on INPUT's COLUMNS
+    and the lexicons' target sides."""
+    from .subword import train_from_dataset
+
+    path = train_from_dataset(input_spec, _split_columns(columns), model_prefix,
+                              lexicons=lexicons, vocab_size=vocab_size, model_type=model_type,
+                              input_format=input_format, max_rows=max_rows)
+    click.echo(f"wrote {path}")
+
+
+# -- csgen switch-aligned -------------------------------------------------------------------------
+@main.command("switch-aligned")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", "output", type=click.Path(path_type=Path), required=True,
+              help="Output Parquet file.")
+@click.option("-r", "--ratio", type=float, required=True, help="Switch probability per unit.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--max-phrase-len", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Longest phrase, in words, on either side.")
+@click.option("--lang", default="xx", show_default=True, help="Language of the target side.")
+@click.option("--sure-only", is_flag=True, help="Gold sets: keep sure (i-j) links only.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+def switch_aligned_command(files: tuple[Path, ...], output: Path, ratio: float, seed: int,
+                           max_phrase_len: int, lang: str, sure_only: bool,
+                           overwrite: bool) -> None:
+    """Switch source phrases with their word-aligned target phrases.
+
+    FILES: SRC TGT ALIGN (parallel line files, Pharaoh i-j links, 0-based), or one
+    `SOURCE ||| TARGET` file with its links beside it (STEM.align, STEM.gold.0idx, or
+    1-based STEM.gold), or a Parquet/JSONL file with source, target and alignment columns.
+    """
+    from .aligned_switch import run_switch_aligned
+
+    summary = run_switch_aligned(files, output, ratio=ratio, seed=seed,
+                                 max_phrase_len=max_phrase_len, lang=lang,
+                                 sure_only=sure_only, overwrite=overwrite)
+    click.echo(f"wrote {output}: {summary['rows']:,} rows, {summary['words']:,} source words, "
+               f"{summary['switches']:,} phrases switched")
 
 
 def _split_columns(text: str) -> tuple[str, ...]:

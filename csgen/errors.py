@@ -82,6 +82,10 @@ class InputError(CsgenError, ValueError):
     """An input file cannot be read or parsed; the message names it."""
 
 
+class MissingFileError(CsgenError, FileNotFoundError):
+    """A file the user named (a model, a text file to train on) does not exist."""
+
+
 class OutputExistsError(CsgenError, FileExistsError):
     """The output directory holds files and neither overwrite nor resume was asked."""
 

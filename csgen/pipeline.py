@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .config import SwitchConfig, available_cores
-from .errors import ColumnError, ConfigError, OutputExistsError, ResumeError
+from .errors import ColumnError, ConfigError, MissingFileError, OutputExistsError, ResumeError
 from .io.manifest import MANIFEST, Manifest, ShardRecord, identity_difference
 from .io.readers import ReadOptions, Source, open_source
 from .io.writers import (
@@ -37,6 +37,7 @@ from .io.writers import (
     OUTPUT_FORMATS,
     ShardEncoder,
     check_squad_schema,
+    file_checksum,
     remove_stale_temporaries,
     shard_name,
     write_atomic,
@@ -109,6 +110,7 @@ class SwitchJob:
     answers: str | None = None
     protect_spans: Any = None
     protect_regex: tuple[str, ...] = ()
+    tokenizer: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "output_dir", Path(self.output_dir))
@@ -156,6 +158,13 @@ class SwitchJob:
                 check_regex(pattern)
         object.__setattr__(self, "protect_spans", tuple(spans or ()))
         object.__setattr__(self, "protect_regex", tuple(dict.fromkeys(regex)))
+        if self.tokenizer is not None:
+            path = Path(self.tokenizer)
+            if not path.is_file():
+                raise MissingFileError(f"{path}: no such sentencepiece model")
+            if self.output_format == "squad":
+                raise ConfigError("--tokenizer adds list columns, which SQuAD JSON cannot hold")
+            object.__setattr__(self, "tokenizer", str(path))
 
     @property
     def worker_count(self) -> int:
@@ -175,6 +184,8 @@ class SwitchJob:
             "answers": self.answers or "auto",
             "protect_spans": [list(x) for x in self.protect_spans],
             "protect_regex": list(self.protect_regex),
+            "tokenizer": None if self.tokenizer is None else {
+                "path": self.tokenizer, "blake2b": file_checksum(Path(self.tokenizer))},
         }
 
     def answer_policy(self, schema: pa.Schema) -> str:
@@ -341,6 +352,7 @@ class WorkerSetup:
     protect_spans: tuple[tuple[str, str], ...] = ()
     protect_regex: tuple[str, ...] = ()
     skip_bad: bool = False
+    tokenizer: str | None = None
 
     def qa_options(self) -> Any:
         """The :class:`csgen.qa.QAOptions` of this setup, or ``None`` when nothing but
@@ -368,6 +380,11 @@ class ShardWorker:
         self.setup = setup
         self.switcher = switcher if switcher is not None else setup.switcher()
         self.qa = setup.qa_options()
+        self.tokenizer: Any = None
+        if setup.tokenizer is not None:
+            import sentencepiece
+
+            self.tokenizer = sentencepiece.SentencePieceProcessor(model_file=setup.tokenizer)
 
     def run(self, task: ShardTask) -> ShardRecord:
         s = self.setup
@@ -394,6 +411,11 @@ class ShardWorker:
                                       stats=stats)
                 out, dropped = res.batch, dropped + res.dropped
                 examples += (res.examples or [])[:MAX_DROPPED_EXAMPLES - len(examples)]
+            if self.tokenizer is not None:
+                from .subword import add_subword_columns
+
+                out = add_subword_columns(out, s.columns, self.tokenizer,
+                                          langs=self.switcher.langs)
             if encoder is None:
                 encoder = ShardEncoder(out.schema, s.output_format, s.compression)
             encoder.write(pa.Table.from_batches([out]))
@@ -404,17 +426,12 @@ class ShardWorker:
         written = write_atomic(Path(s.output_dir), name, data)
         del data
         pa.default_memory_pool().release_unused()  # give freed shard memory back to the OS
-        record_stats: dict[str, Any] = stats.to_dict()
-        if dropped:
-            record_stats[DROPPED_KEY] = {"count": dropped, "examples": examples}
         return ShardRecord(index=task.index, file=name, row_start=task.row_start,
                            rows=table.num_rows, bytes=written.bytes, blake2b=written.blake2b,
-                           stats=record_stats, input_bytes=task.input_bytes)
+                           stats=stats.to_dict(), input_bytes=task.input_bytes,
+                           dropped_rows=dropped, dropped_examples=examples)
 
 
-#: Key of a shard record's ``stats`` counting the rows dropped for a bad answer
-#: (``--on-bad-row skip``); not a column.
-DROPPED_KEY = "_dropped_rows"
 MAX_DROPPED_EXAMPLES = 5
 
 _WORKER: ShardWorker | None = None
@@ -546,7 +563,7 @@ def run_switch(
         output_dir=str(out_dir), output_format=job.output_format,
         compression=job.compression, row_group_rows=job.read.batch_rows,
         answers=answers, protect_spans=job.protect_spans, protect_regex=job.protect_regex,
-        skip_bad=job.read.on_bad_row == "skip")
+        skip_bad=job.read.on_bad_row == "skip", tokenizer=job.tokenizer)
     progress = Progress(rows_total=source.num_rows)
     run_started = time.perf_counter()
     inline = InlineExecutor(ShardWorker(setup, switcher))
@@ -689,11 +706,9 @@ def _summarise(manifest: Manifest, source: Source, out_dir: Path, seconds: float
                reused: set[int]) -> RunSummary:
     stats = SwitchStats()
     records = [manifest.shards[i] for i in sorted(manifest.shards)]
-    dropped = 0
     for rec in records:
-        columns = dict(rec.stats)
-        dropped += int(columns.pop(DROPPED_KEY, {}).get("count", 0))
-        stats.merge(SwitchStats.from_dict(columns))
+        stats.merge(SwitchStats.from_dict(rec.stats))
+    dropped = sum(r.dropped_rows for r in records)
     fresh = [r for r in records if r.index not in reused]
     return RunSummary(
         rows=sum(r.rows for r in records),

@@ -584,7 +584,9 @@ def switch_qa_batch(switcher: Any, batch: pa.RecordBatch, columns: Sequence[str]
         if span_col not in names:
             raise ColumnError(f"protect span column {span_col!r} not found; the input has: "
                               f"{', '.join(names)}")
-        spans[col].append(_flat_spans(batch.column(span_col), span_col))
+        flat = _flat_spans(batch.column(span_col), span_col)
+        _check_no_overlap(*flat, span_col, row_base)
+        spans[col].append(flat)
     if options.protect_regex:
         for col in columns:
             spans[col].append(regex_spans(batch.column(col), options.protect_regex, col))
@@ -639,6 +641,23 @@ def switch_qa_batch(switcher: Any, batch: pa.RecordBatch, columns: Sequence[str]
     if dropped:
         out = out.filter(pa.array(~bad))
     return QAResult(out, dropped, examples)
+
+
+def _check_no_overlap(rows: np.ndarray, starts: np.ndarray, ends: np.ndarray, span_col: str,
+                      row_base: int) -> None:
+    """Spans of a user's span column must not overlap within a row: overlapping entity or
+    slot spans point at a labelling error, which protecting their union would hide.
+    (Answers may overlap each other; they and regex matches are merged instead.)"""
+    if len(rows) < 2:
+        return
+    order = np.lexsort((starts, rows))
+    r, s, e = rows[order], starts[order], ends[order]
+    # sorted by start within a row, any overlap shows between neighbours
+    clash = (r[1:] == r[:-1]) & (s[1:] < e[:-1])
+    if clash.any():
+        k = int(np.flatnonzero(clash)[0])
+        raise InputError(f"protect span column {span_col!r}, row {row_base + int(r[k])}: spans "
+                         f"[{s[k]}, {e[k]}) and [{s[k + 1]}, {e[k + 1]}) overlap")
 
 
 def _bad_answer(batch: pa.RecordBatch, options: QAOptions, ans: Answers, i: int,

@@ -30,6 +30,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .errors import ColumnError, ColumnTypeError, ConfigError, MissingFileError
+
 __all__ = [
     "byte_piece_offsets",
     "byte_piece_offsets_reference",
@@ -65,7 +67,7 @@ def _text_lines(texts: Any) -> Iterable[str]:
             if text is None:
                 continue
             if not isinstance(text, str):
-                raise TypeError(f"texts must be strings, got {type(text).__name__}")
+                raise ColumnTypeError(f"texts must be strings, got {type(text).__name__}")
             for line in text.splitlines():
                 if line:
                     yield line
@@ -131,7 +133,7 @@ def train_tokenizer(
     if isinstance(items, list) and items and all(isinstance(t, os.PathLike) for t in items):
         for path in items:
             if not Path(path).is_file():
-                raise FileNotFoundError(f"{path}: no such file")
+                raise MissingFileError(f"{path}: no such file")
         spm.SentencePieceTrainer.train(input=[str(p) for p in items], **flags)
     else:
         # A temporary file of lines rather than sentence_iterator: the same code path as
@@ -145,7 +147,7 @@ def train_tokenizer(
                     f.write("\n")
                     n += 1
             if n == 0:
-                raise ValueError("no text to train a tokenizer on")
+                raise ConfigError("no text to train a tokenizer on")
             spm.SentencePieceTrainer.train(input=str(corpus), **flags)
     return prefix.with_name(prefix.name + ".model")
 
@@ -286,7 +288,7 @@ def piece_mask(
     """
     piece_offsets, rec_offsets = _i64(piece_offsets), _i64(rec_offsets)
     if piece_offsets.shape != rec_offsets.shape or piece_offsets.ndim != 1:
-        raise ValueError(
+        raise ConfigError(
             f"piece_offsets and rec_offsets must both be int64[n_rows + 1], got shapes "
             f"{piece_offsets.shape} and {rec_offsets.shape}"
         )
@@ -320,7 +322,7 @@ def _processor(model: Any) -> Any:
         return model
     path = Path(model)
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such sentencepiece model")
+        raise MissingFileError(f"{path}: no such sentencepiece model")
     return spm.SentencePieceProcessor(model_file=str(path))
 
 
@@ -359,7 +361,7 @@ def record_langs(switches: pa.Array, langs: Sequence[str]) -> np.ndarray:
     values = switches.values
     lang = values.field("lang")
     if len(langs) > 126:
-        raise ValueError(f"at most 126 languages fit lang_id int8, got {len(langs)}")
+        raise ConfigError(f"at most 126 languages fit lang_id int8, got {len(langs)}")
     value_set = pa.array(list(langs), pa.string())
     if pa.types.is_dictionary(lang.type):
         dict_pos = pc.index_in(lang.dictionary.cast(pa.string()), value_set=value_set)
@@ -370,7 +372,7 @@ def record_langs(switches: pa.Array, langs: Sequence[str]) -> np.ndarray:
     if pc.any(unknown).as_py():
         first = int(np.flatnonzero(unknown.to_numpy(zero_copy_only=False))[0])
         bad = lang[first].as_py()
-        raise ValueError(f"switch record language {bad!r} is not in langs {list(langs)}")
+        raise ConfigError(f"switch record language {bad!r} is not in langs {list(langs)}")
     return (codes.fill_null(-1).to_numpy(zero_copy_only=False) + 1).astype(np.int8)
 
 
@@ -408,9 +410,9 @@ def subword_view(
     if isinstance(switches, pa.ChunkedArray):
         switches = switches.combine_chunks()
     if len(text) != len(switches):
-        raise ValueError(f"text has {len(text)} rows, switches {len(switches)}")
+        raise ConfigError(f"text has {len(text)} rows, switches {len(switches)}")
     if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
-        raise TypeError(f"text must be a string array, got {text.type}")
+        raise ColumnTypeError(f"text must be a string array, got {text.type}")
     piece_offsets, ids, begins, ends = encode_offsets(text, model, num_threads=num_threads)
     rec_offsets = _list_offsets(switches)
     values = switches.values
@@ -435,3 +437,55 @@ def subword_view(
         "switched": col(switched, pa.bool_()),
         "lang_id": col(lang, pa.int8()),
     })
+
+
+def add_subword_columns(batch: pa.RecordBatch, columns: Sequence[str], model: Any, *,
+                        langs: Sequence[str]) -> pa.RecordBatch:
+    """``batch`` (a switched batch) with ``<col>_input_ids``, ``<col>_switched`` and
+    ``<col>_lang_id`` (see :func:`subword_view`) after each ``<col>_switches`` column;
+    the other columns are carried by reference."""
+    names, arrays = list(batch.schema.names), list(batch.columns)
+    for col in columns:
+        view = subword_view(batch.column(col), batch.column(col + "_switches"), model,
+                            langs=langs)
+        at = names.index(col + "_switches") + 1
+        for suffix in ("input_ids", "switched", "lang_id"):
+            name = f"{col}_{suffix}"
+            if name in names:
+                raise ColumnError(f"the input already has a column {name!r}, which the "
+                                  "subword view would write")
+            names.insert(at, name)
+            arrays.insert(at, view.column(suffix).combine_chunks())
+            at += 1
+    return pa.RecordBatch.from_arrays(arrays, names=names)
+
+
+def train_from_dataset(input_spec: str | os.PathLike[str], columns: Sequence[str],
+                       model_prefix: str | os.PathLike[str], *, lexicons: Sequence[str] = (),
+                       input_format: str | None = None, max_rows: int | None = None,
+                       **options: Any) -> Path:
+    """``csgen tokenizer train``: :func:`train_tokenizer` on the text ``columns`` of a
+    dataset (any input :func:`csgen.io.open_source` reads; at most ``max_rows`` rows)
+    plus the target sides of ``lexicons`` (specs as ``csgen switch --lexicon`` takes),
+    so one vocabulary serves the English text and its switched words. The columns are
+    held in memory as Arrow arrays while training."""
+    from .io.readers import ReadOptions, open_source
+    from .lexicon.store import load_lexicon
+    from .switch import check_columns
+
+    source = open_source(input_spec, ReadOptions(format=input_format))
+    check_columns(source.schema, columns, None)
+    chunks: list[pa.Array] = []
+    rows = 0
+    for batch in source.batches():
+        if max_rows is not None and rows >= max_rows:
+            break
+        if max_rows is not None:
+            batch = batch.slice(0, max_rows - rows)
+        rows += batch.num_rows
+        chunks += [batch.column(c).cast(pa.large_string()) for c in columns]
+    for spec in lexicons:
+        chunks.append(load_lexicon(spec).table.column("target").combine_chunks()
+                      .cast(pa.large_string()))
+    return train_tokenizer(pa.chunked_array(chunks, pa.large_string()), model_prefix,
+                           **options)

@@ -35,6 +35,9 @@ class ShardRecord:
     blake2b: str
     stats: dict[str, Any]
     input_bytes: int = 0
+    #: rows dropped for a bad answer (``--on-bad-row skip``) and the first few reasons
+    dropped_rows: int = 0
+    dropped_examples: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)

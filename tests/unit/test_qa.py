@@ -203,13 +203,18 @@ def test_protect_regex_and_span_columns(switcher):
     assert out.column("context").to_pylist()[0].startswith("Ünï: die capital von")
     assert out.column("context").to_pylist()[1] == "☃ café ist die café"
     assert "capital" in out.column("question").to_pylist()[0]
-    spans = pa.array([[{"start": 9, "end": 12}, {"start": 10, "end": 20}], None],
-                     pa.list_(pa.struct([("start", pa.int32()), ("end", pa.int32())])))
+    span_type = pa.list_(pa.struct([("start", pa.int32()), ("end", pa.int32())]))
+    spans = pa.array([[{"start": 12, "end": 20}, {"start": 9, "end": 12}], None], span_type)
     with_spans = batch.append_column("ents", spans)
     out = switch_qa_batch(switcher, with_spans, ["context"],
                           QAOptions("off", protect_spans=(("context", "ents"),))).batch
     assert out.column("context").to_pylist()[0] == "Ünï: the capital of Frankreich ist Parigi ☃."
     assert out.column("ents").equals(spans)
+    overlapping = pa.array([None, [{"start": 9, "end": 12}, {"start": 10, "end": 20}]],
+                           span_type)
+    with pytest.raises(InputError, match=r"'ents', row 8: spans \[9, 12\) and \[10, 20\)"):
+        switch_qa_batch(switcher, batch.append_column("ents", overlapping), ["context"],
+                        QAOptions("off", protect_spans=(("context", "ents"),)), row_base=7)
     with pytest.raises(ColumnError, match="'nope' not found"):
         switch_qa_batch(switcher, batch, ["context"],
                         QAOptions("off", protect_spans=(("context", "nope"),)))

@@ -75,7 +75,7 @@ def test_unknown_language_and_shape_errors(char_model):
         W.subword_view(text, switches_array([[(0, 3, "it")]]), char_model, langs=["de"])
     with pytest.raises(ValueError, match="rows"):
         W.subword_view(text, switches_array([[], []]), char_model, langs=["de"])
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(FileNotFoundError):  # MissingFileError is one
         W.subword_view(text, switches_array([[]]), "/nonexistent.model", langs=["de"])
 
 
