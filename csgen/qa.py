@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .errors import ColumnError, ColumnTypeError, ConfigError, InputError
+from .spans import first_record_ending_after
 
 __all__ = [
     "ANSWER_POLICIES",
@@ -81,22 +82,29 @@ def string_parts(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
 
 
 @numba.njit(cache=True, nogil=True)
+def _byte_of_char(data, lo, hi, c):  # pragma: no cover - compiled
+    """Absolute byte position of character ``c`` of the UTF-8 row ``data[lo:hi]`` (``hi``
+    for the character just past the end), or -1 when ``c`` is negative or past it."""
+    if c < 0:
+        return -1
+    p = lo
+    k = 0
+    while p < hi and k < c:
+        p += 1
+        while p < hi and (data[p] & 0xC0) == 0x80:  # continuation bytes
+            p += 1
+        k += 1
+    return p if k == c else -1
+
+
+@numba.njit(cache=True, nogil=True)
 def _char_to_byte_kernel(offsets, data, rows, chars):  # pragma: no cover - compiled
     n = rows.shape[0]
     out = np.full(n, -1, dtype=np.int64)
     for i in range(n):
         lo, hi = offsets[rows[i]], offsets[rows[i] + 1]
-        c = chars[i]
-        if c < 0:
-            continue
-        p = lo
-        k = 0
-        while p < hi and k < c:
-            p += 1
-            while p < hi and (data[p] & 0xC0) == 0x80:
-                p += 1
-            k += 1
-        if k == c:
+        p = _byte_of_char(data, lo, hi, chars[i])
+        if p >= 0:
             out[i] = p - lo
     return out
 
@@ -168,17 +176,8 @@ def _locate_kernel(ctx_off, ctx_data, rows, char_start, txt_off, txt_data):
     ok = np.zeros(n, dtype=np.bool_)
     for i in range(n):
         lo, hi = ctx_off[rows[i]], ctx_off[rows[i] + 1]
-        c = char_start[i]
-        if c < 0:
-            continue
-        p = lo
-        k = 0
-        while p < hi and k < c:
-            p += 1
-            while p < hi and (ctx_data[p] & 0xC0) == 0x80:
-                p += 1
-            k += 1
-        if k != c:
+        p = _byte_of_char(ctx_data, lo, hi, char_start[i])
+        if p < 0:
             continue
         t0, t1 = txt_off[i], txt_off[i + 1]
         if p + (t1 - t0) > hi:
@@ -223,14 +222,7 @@ def locate_answers_reference(ctx_off, ctx_data, rows, char_start, txt_off, txt_d
 
 @numba.njit(cache=True, nogil=True)
 def _extend_point(p, a, b, c, d, lo, hi, is_end):  # pragma: no cover - compiled
-    left, right = lo, hi
-    while left < right:
-        mid = (left + right) >> 1
-        if b[mid] <= p:
-            left = mid + 1
-        else:
-            right = mid
-    k = left
+    k = first_record_ending_after(p, b, lo, hi)
     if k < hi and a[k] < p:
         return d[k] if is_end else c[k]
     if k > lo:

@@ -58,17 +58,23 @@ def _i64(a: Any) -> np.ndarray:
 
 
 @numba.njit(cache=True, nogil=True)
-def _map_point(p, a, b, d, lo, hi):  # pragma: no cover - compiled
-    # Records lo..hi-1 are sorted, non-overlapping: b (src_end) is increasing.
-    # k = first record with b > p (binary search); records before it end at or before p.
+def first_record_ending_after(p, src_end, lo, hi):  # pragma: no cover - compiled
+    """Index of the first record of ``lo..hi-1`` whose ``src_end`` is past byte ``p``
+    (``hi`` if none). Records of a row are sorted and non-overlapping, so ``src_end``
+    increases: a binary search; the records before it end at or before ``p``."""
     left, right = lo, hi
     while left < right:
         mid = (left + right) >> 1
-        if b[mid] <= p:
+        if src_end[mid] <= p:
             left = mid + 1
         else:
             right = mid
-    k = left
+    return left
+
+
+@numba.njit(cache=True, nogil=True)
+def _map_point(p, a, b, d, lo, hi):  # pragma: no cover - compiled
+    k = first_record_ending_after(p, b, lo, hi)
     if k < hi and a[k] < p:
         return -1  # strictly inside record k
     if k > lo:
