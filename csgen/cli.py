@@ -414,6 +414,56 @@ def switch_aligned_command(files: tuple[Path, ...], output: Path, ratio: float, 
                f"{summary['switches']:,} phrases switched")
 
 
+# -- csgen eval ---------------------------------------------------------------------------------
+@main.group("eval")
+def eval_group() -> None:
+    """Answer-sentence retrieval on XQuAD-R / MLQA-R (MRR@10, recall, t-tests)."""
+
+
+@eval_group.command("baselines")
+@click.option("--xquad-r", "xquad_r", type=click.Path(path_type=Path), default=None,
+              help="Directory of the official XQuAD-R files ({lang}.json).")
+@click.option("--squad", "squad_files", multiple=True,
+              help="LANG=FILE: a SQuAD-format file (MLQA) segmented by csgen. Repeatable.")
+@click.option("-s", "--setting", "settings", multiple=True, required=True,
+              help="moir:X, clir:X-Y or mlir:X (all loaded languages). Repeatable.")
+@click.option("--translate", multiple=True,
+              help="LANG=LEXICON (X->en) for Translate-Test BM25, e.g. de=de-en.txt. "
+                   "Repeatable.")
+@click.option("--json", "json_path", type=click.Path(path_type=Path), default=None,
+              help="Also write the report and the t-tests as JSON.")
+def eval_baselines(xquad_r: Path | None, squad_files: tuple[str, ...],
+                   settings: tuple[str, ...], translate: tuple[str, ...],
+                   json_path: Path | None) -> None:
+    """BM25, and Translate-Test BM25 when --translate is given (tested against BM25)."""
+    from .eval.run import Setting, bm25_system, evaluate, load_data, tests_markdown
+
+    parsed = [Setting.parse(x) for x in settings]
+    langs = sorted({lang for x in parsed for lang in x.langs})
+    squad = dict(_lang_pair(x, "--squad") for x in squad_files)
+    data = load_data(xquad_r, squad, [lang for lang in langs if lang not in squad])
+    systems = {"bm25": bm25_system()}
+    if translate:
+        lexicons = {lang: load_lexicon(spec) for lang, spec in
+                    (_lang_pair(x, "--translate") for x in translate)}
+        systems["translate-test"] = bm25_system(lexicons)
+    report, tests = evaluate(data, parsed, systems,
+                             reference="bm25" if translate else None)
+    click.echo(report.to_markdown(), nl=False)
+    if tests:
+        click.echo("\n" + tests_markdown(tests), nl=False)
+    if json_path is not None:
+        json_path.write_text(json.dumps({"report": report.to_dict(), "tests": tests},
+                                        indent=2) + "\n", encoding="utf-8")
+
+
+def _lang_pair(text: str, flag: str) -> tuple[str, str]:
+    lang, sep, value = text.partition("=")
+    if not sep or not lang or not value:
+        raise click.UsageError(f"{flag} takes LANG=VALUE, got {text!r}")
+    return lang.strip(), value.strip()
+
+
 def _split_columns(text: str) -> tuple[str, ...]:
     return tuple(c.strip() for c in text.split(",") if c.strip())
 
