@@ -24,7 +24,7 @@ from torch import nn
 
 from ..errors import ConfigError
 
-__all__ = ["BiEncoder", "CrossEncoder", "Encoder", "EncoderConfig", "join_pairs"]
+__all__ = ["BiEncoder", "CrossEncoder", "Encoder", "EncoderConfig", "hard_negatives", "join_pairs"]
 
 KINDS = ("bag", "transformer")
 

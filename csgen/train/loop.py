@@ -1,0 +1,344 @@
+"""Training loop of a :class:`~csgen.train.model.BiEncoder`: seeded, checkpointed, resumable.
+
+:func:`train_biencoder` tokenises the pairs once with sentencepiece (cut to ``max_length``,
+counting the rows cut), shuffles them each epoch with its own seeded generator, and after
+each epoch writes ``epoch-N.pt`` (model, optimizer, epoch, RNG states, history) under
+``checkpoint_dir``. ``resume=`` such a checkpoint continues the run: the final weights
+equal those of an uninterrupted run. Early stopping watches the held-out loss or an
+``eval_fn(model) -> float`` (higher is better, e.g. MRR@10) with ``patience`` epochs.
+:func:`encode_texts` gives float32 numpy embeddings for :func:`csgen.eval.metrics.rank`.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import torch
+
+from ..errors import ConfigError, MissingFileError, ResumeError
+from .model import BiEncoder, EncoderConfig
+
+__all__ = ["TrainConfig", "TrainResult", "encode_texts", "load_biencoder", "load_tokenizer",
+           "pad_batch", "resolve_device", "tokenize", "train_biencoder"]
+
+DEVICES = ("auto", "cpu", "cuda")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Options of :func:`train_biencoder`; checked on construction (``ConfigError``).
+
+    ``patience``: stop after that many epochs without improvement of the watched value
+    (``None``: never stop early; the best epoch is still reported). ``kind``, ``dim``,
+    ``layers``, ``heads``, ``dropout`` shape the encoder (:class:`EncoderConfig`)."""
+
+    epochs: int = 3
+    batch_size: int = 64
+    lr: float = 1e-3
+    temperature: float = 0.05
+    seed: int = 0
+    max_length: int = 64
+    device: str = "auto"
+    checkpoint_dir: str | os.PathLike[str] | None = None
+    patience: int | None = None
+    kind: str = "bag"
+    dim: int = 256
+    layers: int = 2
+    heads: int = 4
+    dropout: float = 0.0
+    weight_decay: float = 0.0
+
+    def __post_init__(self) -> None:
+        for name in ("epochs", "batch_size", "max_length"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise ConfigError(f"{name} must be a positive integer, got {v!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ConfigError(f"seed must be a non-negative integer, got {self.seed!r}")
+        for name in ("lr", "temperature"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0:
+                raise ConfigError(f"{name} must be > 0, got {v!r}")
+        if not isinstance(self.weight_decay, (int, float)) or self.weight_decay < 0:
+            raise ConfigError(f"weight_decay must be >= 0, got {self.weight_decay!r}")
+        if self.device not in DEVICES:
+            raise ConfigError(f"device must be one of {', '.join(DEVICES)}, got {self.device!r}")
+        if self.patience is not None and (isinstance(self.patience, bool) or not isinstance(
+                self.patience, int) or self.patience < 1):
+            raise ConfigError(f"patience must be a positive integer or None, got "
+                              f"{self.patience!r}")
+        self.encoder_config(1)  # checks kind, dim, heads, dropout
+
+    def encoder_config(self, vocab_size: int) -> EncoderConfig:
+        return EncoderConfig(self.kind, vocab_size, self.dim, self.layers, self.heads,
+                             self.max_length, self.dropout)
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """``losses``: mean training loss per epoch run; ``heldout_losses`` / ``scores``: the
+    held-out loss / ``eval_fn`` value per epoch (empty when not asked); ``best_epoch``
+    (1-based); ``checkpoint``: the best epoch's checkpoint (None without
+    ``checkpoint_dir``); ``model``: the trained model (the last epoch's weights)."""
+
+    losses: list[float]
+    best_epoch: int
+    checkpoint: Path | None
+    model: BiEncoder = field(repr=False)
+    heldout_losses: list[float] = field(default_factory=list)
+    scores: list[float] = field(default_factory=list)
+    truncated: int = 0
+    examples_per_second: float = 0.0
+    stopped_early: bool = False
+
+
+# -- tokenisation -----------------------------------------------------------------------------
+
+
+def load_tokenizer(tokenizer: Any) -> Any:
+    """A ``SentencePieceProcessor`` from a ``.model`` path (or the processor itself)."""
+    import sentencepiece as spm
+
+    if isinstance(tokenizer, spm.SentencePieceProcessor):
+        return tokenizer
+    path = Path(tokenizer)
+    if not path.is_file():
+        raise MissingFileError(f"{path}: no such sentencepiece model")
+    return spm.SentencePieceProcessor(model_file=str(path))
+
+
+def tokenize(sp: Any, texts: Sequence[str], max_length: int) -> tuple[list[list[int]], int]:
+    """Piece ids of each text cut to ``max_length``, and how many texts were cut."""
+    ids = sp.encode(list(texts))
+    cut = sum(len(r) > max_length for r in ids)
+    return [r[:max_length] for r in ids], cut
+
+
+def pad_batch(rows: Sequence[Sequence[int]], device: torch.device | str = "cpu"
+              ) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(ids, mask)``: rows padded with 0 to the longest (at least 1 wide)."""
+    width = max(1, max((len(r) for r in rows), default=1))
+    ids = np.zeros((len(rows), width), dtype=np.int64)
+    mask = np.zeros((len(rows), width), dtype=bool)
+    for i, r in enumerate(rows):
+        ids[i, :len(r)] = r
+        mask[i, :len(r)] = True
+    return torch.from_numpy(ids).to(device), torch.from_numpy(mask).to(device)
+
+
+def resolve_device(device: str) -> torch.device:
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("device 'cuda' was asked for but torch sees no CUDA device")
+    return torch.device(device)
+
+
+def _pairs(pairs: Any) -> tuple[list[str], list[str]]:
+    if isinstance(pairs, (pa.Table, pa.RecordBatch)):
+        for col in ("query", "passage"):
+            if col not in pairs.column_names:
+                raise ConfigError(f"pairs need a {col!r} column, got {pairs.column_names}")
+        return (pairs.column("query").to_pylist(), pairs.column("passage").to_pylist())
+    queries, passages = [], []
+    for item in pairs:
+        if isinstance(item, dict):
+            q, p = item["query"], item["passage"]
+        else:
+            q, p = item
+        queries.append(q)
+        passages.append(p)
+    return queries, passages
+
+
+# -- training ---------------------------------------------------------------------------------
+
+
+def _batch_losses(model: BiEncoder, q: list[list[int]], p: list[list[int]], batch_size: int,
+                  device: torch.device) -> float:
+    model.eval()
+    total, n = 0.0, 0
+    with torch.no_grad():
+        for i in range(0, len(q), batch_size):
+            qi, qm = pad_batch(q[i:i + batch_size], device)
+            pi, pm = pad_batch(p[i:i + batch_size], device)
+            total += float(model.loss(qi, qm, pi, pm)) * len(qi)
+            n += len(qi)
+    return total / max(n, 1)
+
+
+def _state(model: BiEncoder, opt: torch.optim.Optimizer, epoch: int, gen: torch.Generator,
+           history: dict[str, Any], config: TrainConfig) -> dict[str, Any]:
+    cfg = {k: (os.fspath(v) if isinstance(v, os.PathLike) else v)
+           for k, v in asdict(config).items()}
+    state = {
+        "model": model.state_dict(),
+        "encoder_config": model.config.to_dict(),
+        "temperature": model.temperature,
+        "optimizer": opt.state_dict(),
+        "epoch": epoch,
+        "rng_cpu": torch.get_rng_state(),
+        "rng_shuffle": gen.get_state(),
+        "history": history,
+        "train_config": cfg,
+    }
+    if torch.cuda.is_available():
+        state["rng_cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def train_biencoder(
+    pairs: pa.Table | Iterable[Any],
+    tokenizer_model_path: Any,
+    config: TrainConfig | None = None,
+    *,
+    heldout: pa.Table | Iterable[Any] | None = None,
+    eval_fn: Callable[[BiEncoder], float] | None = None,
+    progress: Callable[[dict[str, Any]], None] | None = None,
+    resume: str | os.PathLike[str] | None = None,
+) -> TrainResult:
+    """Train a :class:`BiEncoder` on ``(query, passage)`` pairs with in-batch negatives.
+
+    ``pairs``/``heldout``: a table with ``query`` and ``passage`` columns, or an iterable of
+    ``(query, passage)`` tuples or dicts. Early stopping (``config.patience``) watches
+    ``eval_fn`` when given, else the held-out loss, else the training loss. ``progress``
+    gets a dict per epoch (``epoch``, ``loss``, ``heldout_loss``, ``score``, ``seconds``).
+    ``resume``: a checkpoint of this function; training continues after its epoch up to
+    ``config.epochs`` with the checkpoint's model, optimizer and RNG states.
+    """
+    config = config or TrainConfig()
+    sp = load_tokenizer(tokenizer_model_path)
+    device = resolve_device(config.device)
+    queries, passages = _pairs(pairs)
+    if len(queries) < 2:
+        raise ConfigError(f"need at least 2 training pairs, got {len(queries)}")
+    q_ids, cut_q = tokenize(sp, queries, config.max_length)
+    p_ids, cut_p = tokenize(sp, passages, config.max_length)
+    h_q = h_p = None
+    if heldout is not None:
+        hq, hp = _pairs(heldout)
+        h_q, _ = tokenize(sp, hq, config.max_length)
+        h_p, _ = tokenize(sp, hp, config.max_length)
+
+    torch.manual_seed(config.seed)
+    gen = torch.Generator().manual_seed(config.seed)
+    model = BiEncoder(config.encoder_config(sp.get_piece_size()), config.temperature).to(device)
+    opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    history: dict[str, Any] = {"losses": [], "heldout_losses": [], "scores": [],
+                               "best_epoch": 0, "best_value": None, "bad_epochs": 0}
+    start_epoch = 0
+    if resume is not None:
+        path = Path(resume)
+        if not path.is_file():
+            raise MissingFileError(f"{path}: no such checkpoint")
+        state = torch.load(path, map_location=device, weights_only=True)
+        if state["encoder_config"] != model.config.to_dict():
+            raise ResumeError(f"{path}: the checkpoint's encoder {state['encoder_config']} is "
+                              f"not this run's {model.config.to_dict()}")
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        torch.set_rng_state(state["rng_cpu"])
+        gen.set_state(state["rng_shuffle"])
+        if "rng_cuda" in state and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(state["rng_cuda"])
+        history = state["history"]
+        start_epoch = int(state["epoch"])
+    ckpt_dir = None if config.checkpoint_dir is None else Path(config.checkpoint_dir)
+    if ckpt_dir is not None:
+        ckpt_dir.mkdir(parents=True, exist_ok=True)
+
+    n = len(q_ids)
+    seen, t_total = 0, 0.0
+    stopped = False
+    for epoch in range(start_epoch + 1, config.epochs + 1):
+        t0 = time.perf_counter()
+        model.train()
+        order = torch.randperm(n, generator=gen).tolist()
+        total = 0.0
+        for i in range(0, n, config.batch_size):
+            idx = order[i:i + config.batch_size]
+            if len(idx) < 2:
+                continue
+            qi, qm = pad_batch([q_ids[j] for j in idx], device)
+            pi, pm = pad_batch([p_ids[j] for j in idx], device)
+            loss = model.loss(qi, qm, pi, pm)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            total += loss.item() * len(idx)
+            seen += len(idx)
+        t_total += time.perf_counter() - t0
+        history["losses"].append(total / n)
+        watched = -history["losses"][-1]
+        if h_q is not None:
+            history["heldout_losses"].append(
+                _batch_losses(model, h_q, h_p, config.batch_size, device))
+            watched = -history["heldout_losses"][-1]
+        if eval_fn is not None:
+            model.eval()
+            with torch.no_grad():
+                history["scores"].append(float(eval_fn(model)))
+            watched = history["scores"][-1]
+        if history["best_value"] is None or watched > history["best_value"]:
+            history["best_value"], history["best_epoch"], history["bad_epochs"] = (
+                watched, epoch, 0)
+        else:
+            history["bad_epochs"] += 1
+        if ckpt_dir is not None:
+            torch.save(_state(model, opt, epoch, gen, history, config),
+                       ckpt_dir / f"epoch-{epoch}.pt")
+        if progress is not None:
+            progress({"epoch": epoch, "loss": history["losses"][-1],
+                      "heldout_loss": (history["heldout_losses"] or [None])[-1],
+                      "score": (history["scores"] or [None])[-1],
+                      "seconds": time.perf_counter() - t0})
+        if config.patience is not None and history["bad_epochs"] >= config.patience:
+            stopped = True
+            break
+    best = int(history["best_epoch"])
+    ckpt = None if ckpt_dir is None or best == 0 else ckpt_dir / f"epoch-{best}.pt"
+    model.eval()
+    return TrainResult(
+        losses=list(history["losses"]), best_epoch=best, checkpoint=ckpt, model=model,
+        heldout_losses=list(history["heldout_losses"]), scores=list(history["scores"]),
+        truncated=cut_q + cut_p, examples_per_second=seen / t_total if t_total else 0.0,
+        stopped_early=stopped)
+
+
+def load_biencoder(path: str | os.PathLike[str], device: str = "cpu") -> BiEncoder:
+    """The model of a checkpoint of :func:`train_biencoder`."""
+    p = Path(path)
+    if not p.is_file():
+        raise MissingFileError(f"{p}: no such checkpoint")
+    state = torch.load(p, map_location=device, weights_only=True)
+    model = BiEncoder(EncoderConfig(**state["encoder_config"]), state["temperature"])
+    model.load_state_dict(state["model"])
+    return model.to(device).eval()
+
+
+@torch.no_grad()
+def encode_texts(model: BiEncoder, texts: Sequence[str], tokenizer: Any,
+                 batch_size: int = 256, max_length: int | None = None) -> np.ndarray:
+    """Unit-length embeddings ``(len(texts), dim)`` float32 (texts cut to ``max_length``,
+    default the model's)."""
+    sp = load_tokenizer(tokenizer)
+    max_length = max_length or model.config.max_length
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    out = []
+    for i in range(0, len(texts), batch_size):
+        ids, _ = tokenize(sp, texts[i:i + batch_size], max_length)
+        qi, qm = pad_batch(ids, device)
+        out.append(model.encode(qi, qm).float().cpu().numpy())
+    model.train(was_training)
+    if not out:
+        return np.zeros((0, model.config.dim), dtype=np.float32)
+    return np.concatenate(out).astype(np.float32, copy=False)
