@@ -457,6 +457,115 @@ def eval_baselines(xquad_r: Path | None, squad_files: tuple[str, ...],
                                         indent=2) + "\n", encoding="utf-8")
 
 
+_EVAL_DATA_OPTIONS = [
+    click.option("--xquad-r", "xquad_r", type=click.Path(path_type=Path), default=None,
+                 help="Directory of the official XQuAD-R files ({lang}.json)."),
+    click.option("--squad", "squad_files", multiple=True,
+                 help="LANG=FILE: a SQuAD-format file (MLQA) segmented by csgen. Repeatable."),
+    click.option("-s", "--setting", "settings", multiple=True, required=True,
+                 help="moir:X, clir:X-Y or mlir:X (all loaded languages). Repeatable."),
+    click.option("--baseline", is_flag=True, help="Also run BM25 (the t-test reference)."),
+    click.option("--tokenizer", default=None,
+                 help="sentencepiece .model to use instead of the one in model.json (must be "
+                      "the same file)."),
+    click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="cpu",
+                 show_default=True),
+    click.option("--json", "json_path", type=click.Path(path_type=Path), default=None,
+                 help="Also write the report and the t-tests as JSON."),
+]
+
+
+def _eval_data_options(fn: Callable[..., None]) -> Callable[..., None]:
+    for option in reversed(_EVAL_DATA_OPTIONS):
+        fn = option(fn)
+    return fn
+
+
+def _eval_models(models: tuple[Path, ...], compare: bool, xquad_r: Path | None,
+                 squad_files: tuple[str, ...], settings: tuple[str, ...], baseline: bool,
+                 tokenizer: str | None, device: str, json_path: Path | None) -> None:
+    from .eval.run import tests_markdown
+    from .train.jobs import evaluate_models
+
+    squad = dict(_lang_pair(x, "--squad") for x in squad_files)
+    report, tests = evaluate_models(models, settings, xquad_r=xquad_r, squad_files=squad,
+                                    baseline=baseline, compare=compare, tokenizer=tokenizer,
+                                    device=device)
+    click.echo(report.to_markdown(), nl=False)
+    if tests:
+        click.echo("\n" + tests_markdown(tests), nl=False)
+    if json_path is not None:
+        json_path.write_text(json.dumps({"report": report.to_dict(), "tests": tests},
+                                        indent=2) + "\n", encoding="utf-8")
+
+
+@eval_group.command("model")
+@click.argument("model_dir", type=click.Path(path_type=Path))
+@_eval_data_options
+def eval_model(model_dir: Path, **options: object) -> None:
+    """A bi-encoder trained by `csgen train` (MODEL_DIR), optionally against BM25."""
+    _eval_models((model_dir,), False, **options)  # type: ignore[arg-type]
+
+
+@eval_group.command("compare")
+@click.argument("model_a", type=click.Path(path_type=Path))
+@click.argument("model_b", type=click.Path(path_type=Path))
+@_eval_data_options
+def eval_compare(model_a: Path, model_b: Path, **options: object) -> None:
+    """Two bi-encoders: paired t-tests (Bonferroni) of MODEL_B against MODEL_A."""
+    _eval_models((model_a, model_b), True, **options)  # type: ignore[arg-type]
+
+
+# -- csgen train --------------------------------------------------------------------------------
+@main.command("train")
+@click.option("--config", "config_file", type=click.Path(path_type=Path), default=None,
+              help="TOML file of these options (keys as the flags, with _); flags override.")
+@click.option("--squad", multiple=True,
+              help="SQuAD-format file: question -> answer-sentence pairs. Repeatable.")
+@click.option("--pairs", multiple=True,
+              help="Parquet file or directory of shards (e.g. csgen switch output). Repeatable.")
+@click.option("--query-column", default=None, help="Query column of --pairs [query].")
+@click.option("--passage-column", default=None, help="Passage column of --pairs [passage].")
+@click.option("-l", "--lexicon", "lexicon", multiple=True,
+              help="Switch the training pairs on the fly, afresh each epoch (repeatable).")
+@click.option("-r", "--ratio", type=click.FloatRange(0, 1), default=None,
+              help="Switch probability per word for --lexicon.")
+@click.option("--tokenizer", default=None, help="sentencepiece .model (required).")
+@click.option("--encoder", type=click.Choice(["bag", "transformer"]), default=None,
+              help="Encoder kind [bag].")
+@click.option("--dim", type=click.IntRange(min=1), default=None, help="[256]")
+@click.option("--layers", type=click.IntRange(min=1), default=None, help="[2]")
+@click.option("--heads", type=click.IntRange(min=1), default=None, help="[4]")
+@click.option("--max-length", type=click.IntRange(min=1), default=None, help="[64]")
+@click.option("--epochs", type=click.IntRange(min=1), default=None, help="[3]")
+@click.option("--batch-size", type=click.IntRange(min=2), default=None, help="[64]")
+@click.option("--lr", type=float, default=None, help="[1e-3]")
+@click.option("--temperature", type=float, default=None, help="[0.05]")
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="[0]")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default=None,
+              help="[auto]")
+@click.option("--patience", type=click.IntRange(min=1), default=None,
+              help="Stop after this many epochs without a better held-out loss.")
+@click.option("--heldout", type=click.FloatRange(0, 1, max_open=True), default=None,
+              help="Share of titles held out for early stopping [0.05]; 0: none.")
+@click.option("-o", "--output", default=None,
+              help="Output directory: epoch-N.pt checkpoints and model.json.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress lines and no summary.")
+def train_command(config_file: Path | None, quiet: bool, **flags: object) -> None:
+    """Train a bi-encoder on SQuAD-format files and/or Parquet (query, passage) pairs."""
+    from .train.jobs import TrainJob, TrainReporter, load_config_file, merge_options, run_train
+
+    base = load_config_file(config_file) if config_file is not None else {}
+    job = TrainJob.from_mapping(merge_options(base, flags))
+    with TrainReporter(job.config.epochs, quiet=quiet) as reporter:
+        meta = run_train(job, reporter.update)
+    if not quiet:
+        losses = ", ".join(f"{x:.4f}" for x in meta["losses"])
+        click.echo(f"csgen train: {meta['data']['train_pairs']:,} pairs, "
+                   f"{len(meta['losses'])} epochs (losses {losses}), best epoch "
+                   f"{meta['best_epoch']}; wrote {Path(job.output) / 'model.json'}")
+
+
 def _lang_pair(text: str, flag: str) -> tuple[str, str]:
     lang, sep, value = text.partition("=")
     if not sep or not lang or not value:

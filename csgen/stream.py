@@ -54,8 +54,12 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+# isort: off
+from . import _torch_env  # noqa: F401  (sets the OpenMP wait policy before torch loads)
 import torch
 from torch.utils.data import IterableDataset, get_worker_info
+# isort: on
 
 from .config import SwitchConfig, available_cores
 from .errors import ColumnError, ConfigError, InputError

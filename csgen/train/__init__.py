@@ -14,6 +14,7 @@ does not load it::
 
 from __future__ import annotations
 
+from .. import _torch_env  # noqa: F401  (before torch)
 from .loop import (
     TrainConfig,
     TrainResult,

@@ -62,3 +62,19 @@ def test_bench_spans_smoke(tmp_path):
     assert set(results) >= {"switch", "remap_spans_arrow", "piece_mask kernel", "subword_view"}
     assert all(r["rows_s"] > 0 for r in results.values())
     assert results["remap_spans_arrow"]["first_call_s"] > 0
+
+
+def test_bench_stream_smoke(tmp_path):
+    out = tmp_path / "bench.json"
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "bench_stream.py"), "--smoke", "--json",
+         str(out)],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "| data | 2 workers |" in proc.stdout and "| train step | transformer |" in proc.stdout
+    results = json.loads(out.read_text())["results"]
+    data = [r for r in results if r["what"] == "data"]
+    assert {r["workers"] for r in data} == {0, 2}
+    assert all(r["data_s_per_step"] > 0 and r["ratio_to_step"]["bag"] > 0 for r in data)
+    assert all(r["step_s"] > 0 for r in results if r["what"] == "train step")
