@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -11,6 +12,12 @@ from types import ModuleType
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("CSGEN_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
+SAMPLE = REPO_ROOT / "examples" / "sample"
+SHARED_XQUAD = SHARED / "xquad" / "xquad.en.json"
+SHARED_MUSE = SHARED / "muse" / "en-de.txt"
+SAMPLE_XQUAD = SAMPLE / "xquad-en.parquet"
+SAMPLE_MUSE = SAMPLE / "en-de.txt"
 
 
 def import_csgen() -> ModuleType:

@@ -37,14 +37,22 @@ from typing import Any
 import numpy as np
 
 try:  # run as python -m benchmarks.NAME, or as python benchmarks/NAME.py
-    from benchmarks._common import best_of, import_csgen
+    from benchmarks._common import (
+        SAMPLE_MUSE,
+        SHARED,
+        SHARED_MUSE,
+        best_of,
+        import_csgen,
+    )
 except ImportError:
-    from _common import best_of, import_csgen
+    from _common import (
+        SAMPLE_MUSE,
+        SHARED,
+        SHARED_MUSE,
+        best_of,
+        import_csgen,
+    )
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("CSGEN_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
-SHARED_MUSE = SHARED / "muse" / "en-de.txt"
-SAMPLE_MUSE = REPO_ROOT / "examples" / "sample" / "en-de.txt"
 SHARED_VEC = SHARED / "embeddings" / "ubilexat-es-en"
 SIZES = (20_000, 50_000, 200_000)
 

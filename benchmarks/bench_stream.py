@@ -43,15 +43,20 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 try:  # run as python -m benchmarks.NAME, or as python benchmarks/NAME.py
-    from benchmarks._common import import_csgen
+    from benchmarks._common import (
+        SAMPLE,
+        SHARED_MUSE,
+        SHARED_XQUAD,
+        import_csgen,
+    )
 except ImportError:
-    from _common import import_csgen
+    from _common import (
+        SAMPLE,
+        SHARED_MUSE,
+        SHARED_XQUAD,
+        import_csgen,
+    )
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("CSGEN_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
-SHARED_XQUAD = SHARED / "xquad" / "xquad.en.json"
-SHARED_MUSE = SHARED / "muse" / "en-de.txt"
-SAMPLE = REPO_ROOT / "examples" / "sample"
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:

@@ -39,16 +39,24 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 try:  # run as python -m benchmarks.NAME, or as python benchmarks/NAME.py
-    from benchmarks._common import best_of, import_csgen
+    from benchmarks._common import (
+        SAMPLE_MUSE,
+        SAMPLE_XQUAD,
+        SHARED_MUSE,
+        SHARED_XQUAD,
+        best_of,
+        import_csgen,
+    )
 except ImportError:
-    from _common import best_of, import_csgen
+    from _common import (
+        SAMPLE_MUSE,
+        SAMPLE_XQUAD,
+        SHARED_MUSE,
+        SHARED_XQUAD,
+        best_of,
+        import_csgen,
+    )
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("CSGEN_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
-SHARED_XQUAD = SHARED / "xquad" / "xquad.en.json"
-SHARED_MUSE = SHARED / "muse" / "en-de.txt"
-SAMPLE_XQUAD = REPO_ROOT / "examples" / "sample" / "xquad-en.parquet"
-SAMPLE_MUSE = REPO_ROOT / "examples" / "sample" / "en-de.txt"
 MB = 1_000_000
 
 TOKEN_RE = re.compile(r"\w+(?:['\u2019-]\w+)*|\s+|[^\w\s]")
