@@ -483,14 +483,15 @@ def _eval_data_options(fn: Callable[..., None]) -> Callable[..., None]:
 
 def _eval_models(models: tuple[Path, ...], compare: bool, xquad_r: Path | None,
                  squad_files: tuple[str, ...], settings: tuple[str, ...], baseline: bool,
-                 tokenizer: str | None, device: str, json_path: Path | None) -> None:
+                 tokenizer: str | None, device: str, json_path: Path | None,
+                 rerank: Path | None = None, rerank_k: int = 20) -> None:
     from .eval.run import tests_markdown
     from .train.jobs import evaluate_models
 
     squad = dict(_lang_pair(x, "--squad") for x in squad_files)
     report, tests = evaluate_models(models, settings, xquad_r=xquad_r, squad_files=squad,
                                     baseline=baseline, compare=compare, tokenizer=tokenizer,
-                                    device=device)
+                                    device=device, rerank=rerank, rerank_k=rerank_k)
     click.echo(report.to_markdown(), nl=False)
     if tests:
         click.echo("\n" + tests_markdown(tests), nl=False)
@@ -502,8 +503,15 @@ def _eval_models(models: tuple[Path, ...], compare: bool, xquad_r: Path | None,
 @eval_group.command("model")
 @click.argument("model_dir", type=click.Path(path_type=Path))
 @_eval_data_options
+@click.option("--rerank", "rerank", type=click.Path(path_type=Path), default=None,
+              help="A cross-encoder of `csgen train --cross-encoder`: also rerank the model's "
+                   "top-k with it (system NAME+rerank, t-tested against the model alone, or "
+                   "against BM25 with --baseline).")
+@click.option("--rerank-k", type=click.IntRange(min=1), default=20, show_default=True,
+              help="How many of the bi-encoder's top candidates --rerank reorders.")
 def eval_model(model_dir: Path, **options: object) -> None:
-    """A bi-encoder trained by `csgen train` (MODEL_DIR), optionally against BM25."""
+    """A bi-encoder trained by `csgen train` (MODEL_DIR), optionally against BM25 and/or
+    reranked by a cross-encoder (--rerank)."""
     _eval_models((model_dir,), False, **options)  # type: ignore[arg-type]
 
 
@@ -550,11 +558,18 @@ def eval_compare(model_a: Path, model_b: Path, **options: object) -> None:
               help="Share of titles held out for early stopping [0.05]; 0: none.")
 @click.option("-o", "--output", default=None,
               help="Output directory: epoch-N.pt checkpoints and model.json.")
+@click.option("--cross-encoder", "cross_encoder", is_flag=True, default=None,
+              help="Train a cross-encoder (for `csgen eval model --rerank`) instead.")
+@click.option("--biencoder", default=None,
+              help="With --cross-encoder: a bi-encoder directory (same tokenizer) whose "
+                   "in-batch hard negatives train it [random in-batch negatives].")
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines and no summary.")
 def train_command(config_file: Path | None, quiet: bool, **flags: object) -> None:
-    """Train a bi-encoder on SQuAD-format files and/or Parquet (query, passage) pairs."""
+    """Train a bi-encoder (or, with --cross-encoder, a cross-encoder) on SQuAD-format files
+    and/or Parquet (query, passage) pairs."""
     from .train.jobs import TrainJob, TrainReporter, load_config_file, merge_options, run_train
 
+    flags["cross_encoder"] = flags.get("cross_encoder") or None  # a TOML value stays
     base = load_config_file(config_file) if config_file is not None else {}
     job = TrainJob.from_mapping(merge_options(base, flags))
     with TrainReporter(job.config.epochs, quiet=quiet) as reporter:

@@ -8,8 +8,8 @@ does not load it::
 - :mod:`csgen.train.model`: :class:`EncoderConfig`, :class:`Encoder`, :class:`BiEncoder`,
   :class:`CrossEncoder`.
 - :mod:`csgen.train.pairs`: training pairs from SQuAD-format files, held-out split by title.
-- :mod:`csgen.train.loop`: :func:`train_biencoder` (seeded, checkpointed, resumable, early
-  stopping) and :func:`encode_texts`.
+- :mod:`csgen.train.loop`: :func:`train_biencoder` / :func:`train_crossencoder` (seeded,
+  checkpointed, resumable, early stopping), :func:`encode_texts` and :func:`rerank`.
 """
 
 from __future__ import annotations
@@ -20,10 +20,13 @@ from .loop import (
     TrainResult,
     encode_texts,
     load_biencoder,
+    load_crossencoder,
     load_tokenizer,
     pad_batch,
+    rerank,
     tokenize,
     train_biencoder,
+    train_crossencoder,
 )
 from .model import BiEncoder, CrossEncoder, Encoder, EncoderConfig, hard_negatives, join_pairs
 from .pairs import split_by_title, squad_pairs
@@ -39,10 +42,13 @@ __all__ = [
     "hard_negatives",
     "join_pairs",
     "load_biencoder",
+    "load_crossencoder",
     "load_tokenizer",
     "pad_batch",
+    "rerank",
     "split_by_title",
     "squad_pairs",
     "tokenize",
     "train_biencoder",
+    "train_crossencoder",
 ]

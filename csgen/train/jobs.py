@@ -12,8 +12,11 @@
   and that epoch is trained by :func:`train_biencoder` resuming from the previous epoch's
   checkpoint (model, optimizer, RNG and history), so every epoch sees fresh switches and
   the loop stays the tested one. The held-out pairs are never switched.
+  With ``cross_encoder`` the same inputs train a cross-encoder (:func:`train_crossencoder`,
+  hard negatives from the bi-encoder directory ``biencoder`` when given).
 - :func:`load_model_dir`, :func:`model_ranker`, :func:`evaluate_models`: a trained model as
-  a :data:`~csgen.eval.run.Ranker`, evaluated with BM25 or another model as reference.
+  a :data:`~csgen.eval.run.Ranker`, evaluated with BM25 or another model as reference;
+  :func:`rerank_ranker`: a bi-encoder's top-k reranked by a cross-encoder directory.
 """
 
 from __future__ import annotations
@@ -33,11 +36,21 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import ColumnError, ConfigError, InputError, MissingFileError
-from .loop import TrainConfig, encode_texts, load_biencoder, load_tokenizer, train_biencoder
+from .loop import (
+    TrainConfig,
+    encode_texts,
+    load_biencoder,
+    load_crossencoder,
+    load_tokenizer,
+    rerank,
+    train_biencoder,
+    train_crossencoder,
+)
 from .pairs import split_by_title, squad_pairs
 
 __all__ = ["TrainJob", "TrainReporter", "evaluate_models", "load_config_file", "load_model_dir",
-           "load_pairs", "merge_options", "model_ranker", "run_train", "sha256_file"]
+           "load_pairs", "merge_options", "model_ranker", "rerank_ranker", "run_train",
+           "sha256_file"]
 
 _CONFIG_KEYS = {f.name for f in fields(TrainConfig)} - {"checkpoint_dir", "kind"}
 
@@ -46,7 +59,9 @@ _CONFIG_KEYS = {f.name for f in fields(TrainConfig)} - {"checkpoint_dir", "kind"
 class TrainJob:
     """A ``csgen train`` run. ``encoder`` is ``bag`` or ``transformer``; ``heldout`` the
     share of titles (or rows) held out for early stopping (0: none); ``lexicons`` +
-    ``ratio`` switch the training pairs afresh each epoch."""
+    ``ratio`` switch the training pairs afresh each epoch. ``cross_encoder``: train a
+    cross-encoder instead, with hard negatives from the bi-encoder directory ``biencoder``
+    (trained with the same tokenizer) when given."""
 
     tokenizer: str
     output: str
@@ -58,6 +73,8 @@ class TrainJob:
     ratio: float | None = None
     heldout: float = 0.05
     encoder: str = "bag"
+    cross_encoder: bool = False
+    biencoder: str | None = None
     config: TrainConfig = field(default_factory=TrainConfig)
 
     @classmethod
@@ -96,6 +113,8 @@ class TrainJob:
             raise ConfigError("on-the-fly switching needs both --lexicon and --ratio")
         if self.ratio is not None and not 0.0 <= self.ratio <= 1.0:
             raise ConfigError(f"ratio must be in [0, 1], got {self.ratio!r}")
+        if self.biencoder is not None and not self.cross_encoder:
+            raise ConfigError("--biencoder (hard negatives) only goes with --cross-encoder")
 
 
 def load_config_file(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -272,9 +291,19 @@ def run_train(job: TrainJob, progress: Callable[[dict[str, Any]], None] | None =
         if progress is not None:
             progress({**p, "examples_per_s": n / p["seconds"] if p["seconds"] else 0.0})
 
+    train: Callable[..., Any] = train_biencoder
+    if job.cross_encoder:
+        bi = None
+        if job.biencoder is not None:
+            bi, _, _ = load_model_dir(job.biencoder, tokenizer=str(tok), device=cfg.device)
+            description["hard_negatives"] = str(Path(job.biencoder).resolve())
+
+        def train(*args: Any, **kwargs: Any) -> Any:
+            return train_crossencoder(*args, biencoder=bi, **kwargs)
+
     t0 = time.perf_counter()
     if not job.lexicons:
-        result = train_biencoder(table, sp, cfg, heldout=held, progress=report)
+        result = train(table, sp, cfg, heldout=held, progress=report)
     else:
         from .. import Switcher
         from ..config import SwitchConfig
@@ -290,7 +319,7 @@ def run_train(job: TrainJob, progress: Callable[[dict[str, Any]], None] | None =
                                                        seed=epoch_seed(cfg.seed, epoch)))
             switched = switcher.switch_table(table.select(["query", "passage"]),
                                              ["query", "passage"])
-            result = train_biencoder(switched.select(["query", "passage"]), sp,
+            result = train(switched.select(["query", "passage"]), sp,
                                      _replace(cfg, epochs=epoch + 1), heldout=held,
                                      progress=report, resume=resume)
             resume = out / f"epoch-{epoch + 1}.pt"
@@ -299,7 +328,8 @@ def run_train(job: TrainJob, progress: Callable[[dict[str, Any]], None] | None =
         assert result is not None
     seconds = time.perf_counter() - t0
     meta = {
-        "format": "csgen-biencoder/1",
+        "format": "csgen-crossencoder/1" if job.cross_encoder else "csgen-biencoder/1",
+        "model": "cross-encoder" if job.cross_encoder else "bi-encoder",
         "tokenizer": {"path": str(tok.resolve()), "sha256": sha256_file(tok),
                       "vocab_size": sp.get_piece_size()},
         "config": {k: (os.fspath(v) if isinstance(v, os.PathLike) else v)
@@ -330,19 +360,26 @@ def _replace(cfg: TrainConfig, **changes: Any) -> TrainConfig:
 
 
 def load_model_dir(path: str | os.PathLike[str], *, tokenizer: str | None = None,
-                   device: str = "cpu") -> tuple[Any, Any, dict[str, Any]]:
+                   device: str = "cpu", kind: str = "bi-encoder"
+                   ) -> tuple[Any, Any, dict[str, Any]]:
     """``(model, sentencepiece processor, model.json)`` of a ``csgen train`` directory:
     the best epoch's checkpoint and the recorded tokenizer (or ``tokenizer``). A tokenizer
-    whose vocabulary size or checksum differs from the model's is refused."""
+    whose vocabulary size or checksum differs from the model's is refused, and so is a
+    model of another ``kind`` (``"bi-encoder"`` or ``"cross-encoder"``)."""
     d = Path(path)
     meta_path = d / "model.json"
     if not meta_path.is_file():
         raise MissingFileError(f"{d}: no model.json (not a csgen train output directory)")
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    found = meta.get("model", "bi-encoder")
+    if found != kind:
+        hint = " (give it to --rerank)" if found == "cross-encoder" else ""
+        raise ConfigError(f"{d}: holds a {found}, not a {kind}{hint}")
     ckpt = d / (meta.get("best_checkpoint") or meta["last_checkpoint"])
     from .loop import resolve_device
 
-    model = load_biencoder(ckpt, device=str(resolve_device(device)))
+    load = load_crossencoder if kind == "cross-encoder" else load_biencoder
+    model = load(ckpt, device=str(resolve_device(device)))
     tok = Path(tokenizer or meta["tokenizer"]["path"])
     sp = load_tokenizer(tok)
     if sp.get_piece_size() != model.config.vocab_size:
@@ -370,6 +407,37 @@ def model_ranker(path: str | os.PathLike[str], *, tokenizer: str | None = None,
     return ranker
 
 
+def rerank_ranker(base: Callable[[Any, int], np.ndarray], cross_dir: str | os.PathLike[str],
+                  *, rerank_k: int = 20, tokenizer: str | None = None, device: str = "cpu",
+                  batch_size: int = 256) -> Callable[[Any, int], np.ndarray]:
+    """A Ranker: ``base``'s ranking with its first ``rerank_k`` candidates reordered by the
+    cross-encoder of ``cross_dir`` (:func:`rerank`); ranks below ``rerank_k`` stay."""
+    if isinstance(rerank_k, bool) or not isinstance(rerank_k, int) or rerank_k < 1:
+        raise ConfigError(f"rerank-k must be a positive integer, got {rerank_k!r}")
+    cross, sp, _ = load_model_dir(cross_dir, tokenizer=tokenizer, device=device,
+                                  kind="cross-encoder")
+
+    def ranker(rset: Any, k: int) -> np.ndarray:
+        ranked = np.asarray(base(rset, max(k, rerank_k)))
+        top = rerank(cross, sp, list(rset.queries), list(rset.candidates), ranked, rerank_k,
+                     batch_size=batch_size)
+        return np.concatenate([top, ranked[:, top.shape[1]:]], axis=1)[:, :k]
+
+    return ranker
+
+
+def _last_call(ranker: Callable[[Any, int], np.ndarray]) -> Callable[[Any, int], np.ndarray]:
+    """``ranker`` remembering its last answer (a bi-encoder and its reranking share it)."""
+    memo: dict[str, Any] = {}
+
+    def cached(rset: Any, k: int) -> np.ndarray:
+        if memo.get("key") != (id(rset), k) or memo.get("rset") is not rset:
+            memo.update(key=(id(rset), k), rset=rset, value=ranker(rset, k))
+        return memo["value"]
+
+    return cached
+
+
 def _names(dirs: Sequence[str | os.PathLike[str]]) -> list[str]:
     names = [Path(d).resolve().name or str(d) for d in dirs]
     if len(set(names)) < len(names):
@@ -381,10 +449,14 @@ def evaluate_models(models: Sequence[str | os.PathLike[str]], settings: Sequence
                     xquad_r: str | os.PathLike[str] | None = None,
                     squad_files: Mapping[str, str] | None = None, baseline: bool = False,
                     compare: bool = False, tokenizer: str | None = None,
-                    device: str = "cpu") -> tuple[Any, list[dict[str, Any]]]:
+                    device: str = "cpu", rerank: str | os.PathLike[str] | None = None,
+                    rerank_k: int = 20) -> tuple[Any, list[dict[str, Any]]]:
     """``csgen eval model`` (each model; BM25 as reference with ``baseline``) and
     ``csgen eval compare`` (``compare``: two models, t-tests of the second against the
-    first). Returns the report and the t-tests (Bonferroni-corrected)."""
+    first). ``rerank``: a cross-encoder directory; each model's top ``rerank_k`` reranked
+    by it is the system ``<name>+rerank``, tested against BM25 with ``baseline``, else
+    against the (first) model alone. Returns the report and the t-tests
+    (Bonferroni-corrected)."""
     from ..eval.run import Setting, bm25_system, evaluate, load_data
 
     if compare and len(models) != 2:
@@ -400,7 +472,12 @@ def evaluate_models(models: Sequence[str | os.PathLike[str]], settings: Sequence
         systems["bm25"] = bm25_system()
     for name, d in zip(_names(models), models, strict=True):
         systems[name] = model_ranker(d, tokenizer=tokenizer, device=device)
-    reference = "bm25" if baseline else (next(iter(systems)) if compare else None)
+        if rerank is not None:
+            systems[name] = _last_call(systems[name])
+            systems[f"{name}+rerank"] = rerank_ranker(systems[name], rerank,
+                                                      rerank_k=rerank_k, device=device)
+    reference = "bm25" if baseline else (
+        _names(models)[0] if compare or rerank is not None else None)
     if compare and baseline:
         reference = _names(models)[0]
     return evaluate(data, parsed, systems, reference=reference,

@@ -7,13 +7,16 @@ each epoch writes ``epoch-N.pt`` (model, optimizer, epoch, RNG states, history) 
 equal those of an uninterrupted run. Early stopping watches the held-out loss or an
 ``eval_fn(model) -> float`` (higher is better, e.g. MRR@10) with ``patience`` epochs.
 :func:`encode_texts` gives float32 numpy embeddings for :func:`csgen.eval.metrics.rank`.
+:func:`train_crossencoder` trains a :class:`~csgen.train.model.CrossEncoder` the same way
+(checkpoints marked ``kind: "cross"``; bi-encoder ones ``"bi"``), and :func:`rerank`
+reorders a bi-encoder's top-k with it.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,10 +26,11 @@ import pyarrow as pa
 import torch
 
 from ..errors import ConfigError, MissingFileError, ResumeError
-from .model import BiEncoder, EncoderConfig
+from .model import BiEncoder, CrossEncoder, EncoderConfig, hard_negatives
 
-__all__ = ["TrainConfig", "TrainResult", "encode_texts", "load_biencoder", "load_tokenizer",
-           "pad_batch", "resolve_device", "tokenize", "train_biencoder"]
+__all__ = ["TrainConfig", "TrainResult", "encode_texts", "load_biencoder", "load_crossencoder",
+           "load_tokenizer", "pad_batch", "rerank", "resolve_device", "tokenize",
+           "train_biencoder", "train_crossencoder"]
 
 DEVICES = ("auto", "cpu", "cuda")
 
@@ -91,7 +95,7 @@ class TrainResult:
     losses: list[float]
     best_epoch: int
     checkpoint: Path | None
-    model: BiEncoder = field(repr=False)
+    model: Any = field(repr=False)
     heldout_losses: list[float] = field(default_factory=list)
     scores: list[float] = field(default_factory=list)
     truncated: int = 0
@@ -161,27 +165,37 @@ def _pairs(pairs: Any) -> tuple[list[str], list[str]]:
 # -- training ---------------------------------------------------------------------------------
 
 
-def _batch_losses(model: BiEncoder, q: list[list[int]], p: list[list[int]], batch_size: int,
-                  device: torch.device) -> float:
+_BatchLoss = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+def _batch_losses(model: Any, q: list[list[int]], p: list[list[int]], batch_size: int,
+                  device: torch.device, batch_loss: _BatchLoss | None = None,
+                  min_batch: int = 1) -> float:
     model.eval()
+    batch_loss = batch_loss or model.loss
     total, n = 0.0, 0
     with torch.no_grad():
         for i in range(0, len(q), batch_size):
+            if len(q[i:i + batch_size]) < min_batch:
+                continue
             qi, qm = pad_batch(q[i:i + batch_size], device)
             pi, pm = pad_batch(p[i:i + batch_size], device)
-            total += float(model.loss(qi, qm, pi, pm)) * len(qi)
+            total += float(batch_loss(qi, qm, pi, pm)) * len(qi)
             n += len(qi)
     return total / max(n, 1)
 
 
-def _state(model: BiEncoder, opt: torch.optim.Optimizer, epoch: int, gen: torch.Generator,
+def _state(model: Any, opt: torch.optim.Optimizer, epoch: int, gen: torch.Generator,
            history: dict[str, Any], config: TrainConfig) -> dict[str, Any]:
     cfg = {k: (os.fspath(v) if isinstance(v, os.PathLike) else v)
            for k, v in asdict(config).items()}
+    cross = isinstance(model, CrossEncoder)
     state = {
+        "kind": "cross" if cross else "bi",
         "model": model.state_dict(),
         "encoder_config": model.config.to_dict(),
-        "temperature": model.temperature,
+        "temperature": None if cross else model.temperature,
+        "sep_id": model.sep_id if cross else None,
         "optimizer": opt.state_dict(),
         "epoch": epoch,
         "rng_cpu": torch.get_rng_state(),
@@ -213,6 +227,39 @@ def train_biencoder(
     ``resume``: a checkpoint of this function; training continues after its epoch up to
     ``config.epochs`` with the checkpoint's model, optimizer and RNG states.
     """
+    return _train("bi", pairs, tokenizer_model_path, config, heldout=heldout,
+                  eval_fn=eval_fn, progress=progress, resume=resume)
+
+
+def train_crossencoder(
+    pairs: pa.Table | Iterable[Any],
+    tokenizer_model_path: Any,
+    config: TrainConfig | None = None,
+    *,
+    heldout: pa.Table | Iterable[Any] | None = None,
+    biencoder: BiEncoder | None = None,
+    eval_fn: Callable[[CrossEncoder], float] | None = None,
+    progress: Callable[[dict[str, Any]], None] | None = None,
+    resume: str | os.PathLike[str] | None = None,
+) -> TrainResult:
+    """Train a :class:`CrossEncoder` on ``(query, passage)`` pairs, as
+    :func:`train_biencoder` does a bi-encoder (same options, seeding, ``epoch-N.pt``
+    checkpoints, now marked ``kind: "cross"``, resuming and early stopping).
+
+    Binary loss (:meth:`CrossEncoder.loss`): each query with its passage (1) and with one
+    other passage of the batch (0): the one a frozen ``biencoder`` scores highest (in-batch
+    hard negatives) when given, else the next row's (random in-batch negatives, the batches
+    being shuffled). ``query [SEP] passage`` rows are cut to ``config.max_length``; ``SEP``
+    is the tokenizer's ``</s>`` (2 when it has none). ``config.temperature`` is unused."""
+    return _train("cross", pairs, tokenizer_model_path, config, heldout=heldout,
+                  eval_fn=eval_fn, progress=progress, resume=resume, biencoder=biencoder)
+
+
+def _train(kind: str, pairs: Any, tokenizer_model_path: Any, config: TrainConfig | None, *,
+           heldout: Any, eval_fn: Callable[[Any], float] | None,
+           progress: Callable[[dict[str, Any]], None] | None,
+           resume: str | os.PathLike[str] | None,
+           biencoder: BiEncoder | None = None) -> TrainResult:
     config = config or TrainConfig()
     sp = load_tokenizer(tokenizer_model_path)
     device = resolve_device(config.device)
@@ -229,7 +276,23 @@ def train_biencoder(
 
     torch.manual_seed(config.seed)
     gen = torch.Generator().manual_seed(config.seed)
-    model = BiEncoder(config.encoder_config(sp.get_piece_size()), config.temperature).to(device)
+    enc_config = config.encoder_config(sp.get_piece_size())
+    model: Any
+    if kind == "cross":
+        sep_id = sp.eos_id() if 0 <= sp.eos_id() < sp.get_piece_size() else 2
+        model = CrossEncoder(enc_config, sep_id).to(device)
+        frozen = None
+        if biencoder is not None:
+            frozen = biencoder.to(device).eval()  # hard_negatives runs without gradients
+
+        def batch_loss(qi: torch.Tensor, qm: torch.Tensor, pi: torch.Tensor,
+                       pm: torch.Tensor) -> torch.Tensor:
+            neg = None if frozen is None else hard_negatives(frozen, qi, qm, pi, pm)
+            return model.loss(qi, qm, pi, pm, neg)
+        min_batch = 2
+    else:
+        model = BiEncoder(enc_config, config.temperature).to(device)
+        batch_loss, min_batch = model.loss, 1
     opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     history: dict[str, Any] = {"losses": [], "heldout_losses": [], "scores": [],
                                "best_epoch": 0, "best_value": None, "bad_epochs": 0}
@@ -239,6 +302,7 @@ def train_biencoder(
         if not path.is_file():
             raise MissingFileError(f"{path}: no such checkpoint")
         state = torch.load(path, map_location=device, weights_only=True)
+        _check_kind(path, state, kind)
         if state["encoder_config"] != model.config.to_dict():
             raise ResumeError(f"{path}: the checkpoint's encoder {state['encoder_config']} is "
                               f"not this run's {model.config.to_dict()}")
@@ -268,7 +332,7 @@ def train_biencoder(
                 continue
             qi, qm = pad_batch([q_ids[j] for j in idx], device)
             pi, pm = pad_batch([p_ids[j] for j in idx], device)
-            loss = model.loss(qi, qm, pi, pm)
+            loss = batch_loss(qi, qm, pi, pm)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -279,7 +343,8 @@ def train_biencoder(
         watched = -history["losses"][-1]
         if h_q is not None:
             history["heldout_losses"].append(
-                _batch_losses(model, h_q, h_p, config.batch_size, device))
+                _batch_losses(model, h_q, h_p, config.batch_size, device, batch_loss,
+                              min_batch))
             watched = -history["heldout_losses"][-1]
         if eval_fn is not None:
             model.eval()
@@ -312,12 +377,23 @@ def train_biencoder(
         stopped_early=stopped)
 
 
+_KIND_NAMES = {"bi": "a bi-encoder", "cross": "a cross-encoder"}
+
+
+def _check_kind(path: Path, state: Mapping[str, Any], kind: str) -> None:
+    found = state.get("kind", "bi")  # checkpoints before the marker are bi-encoders
+    if found != kind:
+        raise ConfigError(f"{path}: the checkpoint holds {_KIND_NAMES.get(found, repr(found))}"
+                          f", not {_KIND_NAMES[kind]}")
+
+
 def load_biencoder(path: str | os.PathLike[str], device: str = "cpu") -> BiEncoder:
-    """The model of a checkpoint of :func:`train_biencoder`."""
+    """The model of a checkpoint of :func:`train_biencoder` (another kind: ``ConfigError``)."""
     p = Path(path)
     if not p.is_file():
         raise MissingFileError(f"{p}: no such checkpoint")
     state = torch.load(p, map_location=device, weights_only=True)
+    _check_kind(p, state, "bi")
     model = BiEncoder(EncoderConfig(**state["encoder_config"]), state["temperature"])
     model.load_state_dict(state["model"])
     return model.to(device).eval()
@@ -342,3 +418,57 @@ def encode_texts(model: BiEncoder, texts: Sequence[str], tokenizer: Any,
     if not out:
         return np.zeros((0, model.config.dim), dtype=np.float32)
     return np.concatenate(out).astype(np.float32, copy=False)
+
+
+def load_crossencoder(path: str | os.PathLike[str], device: str = "cpu") -> CrossEncoder:
+    """The model of a checkpoint of :func:`train_crossencoder` (another kind:
+    ``ConfigError``)."""
+    p = Path(path)
+    if not p.is_file():
+        raise MissingFileError(f"{p}: no such checkpoint")
+    state = torch.load(p, map_location=device, weights_only=True)
+    _check_kind(p, state, "cross")
+    model = CrossEncoder(EncoderConfig(**state["encoder_config"]), int(state["sep_id"]))
+    model.load_state_dict(state["model"])
+    return model.to(device).eval()
+
+
+@torch.no_grad()
+def rerank(cross: CrossEncoder, tokenizer: Any, queries: Sequence[str],
+           candidates: Sequence[str], ranked: np.ndarray, k: int,
+           batch_size: int = 256) -> np.ndarray:
+    """The first ``k`` columns of ``ranked`` (``int64[n_queries, >= k]`` candidate indices,
+    e.g. a bi-encoder's top-k) reordered by the cross-encoder's score of ``query [SEP]
+    candidate``, best first (ties keep the given order); ``int64[n_queries, min(k, width)]``.
+    Queries and candidates are cut to the model's ``max_length``; pairs are scored
+    ``batch_size`` at a time."""
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise ConfigError(f"k must be a positive integer, got {k!r}")
+    ranked = np.asarray(ranked, dtype=np.int64)
+    if ranked.ndim != 2 or len(ranked) != len(queries):
+        raise ConfigError(f"ranked must be (n_queries, k) with n_queries = {len(queries)}, "
+                          f"got shape {ranked.shape}")
+    top = ranked[:, :k]
+    if top.size == 0:
+        return top.copy()
+    if top.min() < 0 or top.max() >= len(candidates):
+        raise ConfigError(f"ranked holds candidate indices outside [0, {len(candidates)})")
+    sp = load_tokenizer(tokenizer)
+    max_length = cross.config.max_length
+    device = next(cross.parameters()).device
+    was_training = cross.training
+    cross.eval()
+    q_ids, _ = tokenize(sp, list(queries), max_length)
+    used = np.unique(top)
+    c_tok, _ = tokenize(sp, [candidates[int(j)] for j in used], max_length)
+    c_ids = dict(zip(used.tolist(), c_tok, strict=True))
+    flat_q = np.repeat(np.arange(len(top)), top.shape[1])
+    flat_c = top.reshape(-1)
+    scores = np.empty(len(flat_c), dtype=np.float64)
+    for i in range(0, len(flat_c), batch_size):
+        qi, qm = pad_batch([q_ids[int(j)] for j in flat_q[i:i + batch_size]], device)
+        pi, pm = pad_batch([c_ids[int(j)] for j in flat_c[i:i + batch_size]], device)
+        scores[i:i + batch_size] = cross.score_pairs(qi, qm, pi, pm).float().cpu().numpy()
+    cross.train(was_training)
+    order = np.argsort(-scores.reshape(top.shape), axis=1, kind="stable")
+    return np.take_along_axis(top, order, axis=1)

@@ -180,3 +180,44 @@ def test_errors(squad_model, work, tmp_path):
     res = CliRunner().invoke(main, ["train", "--squad", str(work / "train.json"), "-o",
                                     str(tmp_path / "x")])
     assert res.exit_code == 1 and "'tokenizer' is required" in res.output
+
+
+def test_cross_encoder_train_and_rerank(squad_model, work, tmp_path):
+    cross = work / "m-cross"
+    res = run("train", "--cross-encoder", "--biencoder", squad_model, "--squad",
+              work / "train.json", "--tokenizer", work / "tok.model", "--epochs", "2",
+              "--encoder", "transformer", "--layers", "1", "--heads", "2", "-o", cross,
+              *SMALL)
+    assert res.exit_code == 0, res.output
+    meta = json.loads((cross / "model.json").read_text())
+    assert meta["model"] == "cross-encoder" and len(meta["losses"]) == 2
+    assert meta["data"]["hard_negatives"] == str(squad_model.resolve())
+    assert json.loads((squad_model / "model.json").read_text())["model"] == "bi-encoder"
+    report = tmp_path / "r.json"
+    res = run("eval", "model", squad_model, "--xquad-r", work / "xquad-r", "-s", "moir:en",
+              "--rerank", cross, "--rerank-k", "10", "--json", report)
+    assert res.exit_code == 0, res.output
+    assert "| m-squad | moir | en-en | 240 |" in res.output
+    assert "| m-squad+rerank | moir | en-en | 240 |" in res.output
+    data = json.loads(report.read_text())
+    assert {r["system"] for r in data["report"]["rows"]} == {"m-squad", "m-squad+rerank"}
+    for row in data["report"]["rows"]:
+        assert all(0.0 <= v <= 1.0 for v in row["metrics"].values())
+    rows = {r["system"]: r["metrics"] for r in data["report"]["rows"]}
+    # reranking the top 10 moves nothing into or out of it
+    assert rows["m-squad+rerank"]["r@10"] == rows["m-squad"]["r@10"]
+    assert rows["m-squad+rerank"]["r@100"] == rows["m-squad"]["r@100"]
+    assert [(t["system"], t["reference"]) for t in data["tests"]] == [
+        ("m-squad+rerank", "m-squad")]
+    # the wrong kind of model, either way, is a clear error
+    res = CliRunner().invoke(main, ["eval", "model", str(cross), "--xquad-r",
+                                    str(work / "xquad-r"), "-s", "moir:en"])
+    assert res.exit_code == 1 and "holds a cross-encoder, not a bi-encoder" in res.output
+    res = CliRunner().invoke(main, ["eval", "model", str(squad_model), "--xquad-r",
+                                    str(work / "xquad-r"), "-s", "moir:en", "--rerank",
+                                    str(squad_model)])
+    assert res.exit_code == 1 and "holds a bi-encoder, not a cross-encoder" in res.output
+    res = CliRunner().invoke(main, ["train", "--squad", str(work / "train.json"),
+                                    "--biencoder", str(squad_model), "--tokenizer",
+                                    str(work / "tok.model"), "-o", str(tmp_path / "x")])
+    assert res.exit_code == 1 and "only goes with --cross-encoder" in res.output

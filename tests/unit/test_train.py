@@ -24,11 +24,14 @@ from csgen.train import (  # noqa: E402
     encode_texts,
     hard_negatives,
     load_biencoder,
+    load_crossencoder,
     load_tokenizer,
     pad_batch,
+    rerank,
     split_by_title,
     squad_pairs,
     train_biencoder,
+    train_crossencoder,
 )
 
 torch.set_num_threads(2)
@@ -210,3 +213,58 @@ def test_squad_train_pairs(shared, tmp_path):
     print(f"SQuAD train: {n_questions} questions, {t.num_rows} pairs in {elapsed:.1f} s")
     assert 80_000 < t.num_rows <= n_questions
     assert n_questions - t.num_rows < 0.01 * n_questions
+
+
+def test_train_crossencoder(spm_model, qa_pairs, tmp_path):
+    sp = load_tokenizer(spm_model)
+    bi = train_biencoder(qa_pairs.slice(0, 64), sp, TrainConfig(
+        epochs=1, batch_size=16, dim=32, max_length=48, device="cpu")).model
+    cfg = TrainConfig(epochs=12, batch_size=16, lr=3e-3, seed=2, max_length=80, device="cpu",
+                      kind="transformer", dim=64, layers=1, heads=2, checkpoint_dir=tmp_path,
+                      patience=12)
+    seen = []
+    res = train_crossencoder(qa_pairs.slice(0, 64), sp, cfg, heldout=qa_pairs.slice(64, 17),
+                             biencoder=bi, progress=seen.append)
+    assert isinstance(res.model, CrossEncoder) and len(res.losses) == 12
+    assert res.losses[-1] < res.losses[0] * 0.85, res.losses  # ln 2 = 0.693: chance
+    assert len(res.heldout_losses) == 12 and [p["epoch"] for p in seen] == list(range(1, 13))
+    state = torch.load(tmp_path / "epoch-12.pt", weights_only=True)
+    assert state["kind"] == "cross" and state["sep_id"] == sp.eos_id()
+    assert res.checkpoint == tmp_path / f"epoch-{res.best_epoch}.pt"
+    ce = load_crossencoder(tmp_path / "epoch-12.pt")
+    for a, b in zip(ce.state_dict().values(), res.model.state_dict().values(), strict=True):
+        assert torch.equal(a, b)
+    # seeded: the same run gives the same losses (random in-batch negatives here)
+    one = TrainConfig(epochs=1, batch_size=16, seed=2, max_length=48, device="cpu", dim=16)
+    a, b = (train_crossencoder(qa_pairs.slice(0, 32), sp, one).losses for _ in range(2))
+    assert a == b
+    # a checkpoint of the wrong kind is a clear error, both ways
+    with pytest.raises(ConfigError, match="holds a cross-encoder, not a bi-encoder"):
+        load_biencoder(tmp_path / "epoch-12.pt")
+    train_biencoder(qa_pairs.slice(0, 32), sp, TrainConfig(
+        epochs=1, batch_size=16, dim=16, max_length=48, device="cpu",
+        checkpoint_dir=tmp_path / "bi"))
+    with pytest.raises(ConfigError, match="holds a bi-encoder, not a cross-encoder"):
+        load_crossencoder(tmp_path / "bi" / "epoch-1.pt")
+    with pytest.raises(ConfigError, match="holds a bi-encoder, not a cross-encoder"):
+        train_crossencoder(qa_pairs.slice(0, 32), sp, one, resume=tmp_path / "bi" / "epoch-1.pt")
+
+
+def test_rerank_reorders_by_cross_scores(spm_model):
+    sp = load_tokenizer(spm_model)
+    candidates = ["the", "the city of", "one two three four five six seven",
+                  "a river flows", "in the north of the country there"]
+    lengths = [len(r) for r in sp.encode(candidates)]
+    assert len(set(lengths)) == len(lengths)
+    ce = CrossEncoder(EncoderConfig("bag", sp.get_piece_size(), dim=8))
+    # the score of a pair: the number of passage pieces (known for each candidate)
+    ce.score_pairs = lambda qi, qm, pi, pm: pm.sum(1).float()
+    ranked = np.array([[0, 1, 2, 3, 4], [4, 3, 2, 1, 0], [3, 0, 1, 4, 2]], dtype=np.int64)
+    out = rerank(ce, sp, ["q one", "q two", "q three"], candidates, ranked, 3, batch_size=2)
+    expected = [sorted(row[:3], key=lambda j: -lengths[j]) for row in ranked]
+    assert out.dtype == np.int64 and out.tolist() == expected
+    # k beyond the width: every column; ties keep the given order
+    ce.score_pairs = lambda qi, qm, pi, pm: torch.zeros(len(qi))
+    assert rerank(ce, sp, ["a", "b", "c"], candidates, ranked, 10).tolist() == ranked.tolist()
+    with pytest.raises(ConfigError, match="outside"):
+        rerank(ce, sp, ["a"], candidates, np.array([[7]]), 1)
