@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .errors import ColumnError, ColumnTypeError, ConfigError, MissingFileError
+from .spans import first_record_ending_after
 
 __all__ = [
     "byte_piece_offsets",
@@ -246,15 +247,8 @@ def _mask_kernel(piece_offsets, begins, ends, rec_offsets,
             if e <= b:
                 continue
             # records are sorted and disjoint: dst_end increases. k = first with end > b.
-            left, right = rlo, rhi
-            while left < right:
-                mid = (left + right) >> 1
-                if dst_end[mid] <= b:
-                    left = mid + 1
-                else:
-                    right = mid
+            k = first_record_ending_after(b, dst_end, rlo, rhi)
             # skip empty records (an empty output range overlaps nothing)
-            k = left
             while k < rhi and dst_start[k] >= dst_end[k] and dst_start[k] < e:
                 k += 1
             if k < rhi and dst_start[k] < e:
@@ -315,7 +309,8 @@ def piece_mask_reference(piece_offsets, begins, ends, rec_offsets,
 # --------------------------------------------------------------------------- arrow
 
 
-def _processor(model: Any) -> Any:
+def load_processor(model: Any) -> Any:
+    """A ``SentencePieceProcessor`` from a ``.model`` path (or the processor itself)."""
     import sentencepiece as spm
 
     if isinstance(model, spm.SentencePieceProcessor):
@@ -337,7 +332,7 @@ def encode_offsets(
     per row (there is no flat-buffer offset API in sentencepiece 0.2), which are flattened
     here, the one per-row Python step. ``benchmarks/bench_spans.py`` measures both parts.
     """
-    sp = _processor(model)
+    sp = load_processor(model)
     if isinstance(text, pa.ChunkedArray):
         text = text.combine_chunks()
     rows = text.fill_null("").to_pylist()

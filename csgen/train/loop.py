@@ -26,6 +26,7 @@ import pyarrow as pa
 import torch
 
 from ..errors import ConfigError, MissingFileError, ResumeError
+from ..subword import load_processor as load_tokenizer
 from .model import BiEncoder, CrossEncoder, EncoderConfig, hard_negatives
 
 __all__ = ["TrainConfig", "TrainResult", "encode_texts", "load_biencoder", "load_crossencoder",
@@ -104,18 +105,6 @@ class TrainResult:
 
 
 # -- tokenisation -----------------------------------------------------------------------------
-
-
-def load_tokenizer(tokenizer: Any) -> Any:
-    """A ``SentencePieceProcessor`` from a ``.model`` path (or the processor itself)."""
-    import sentencepiece as spm
-
-    if isinstance(tokenizer, spm.SentencePieceProcessor):
-        return tokenizer
-    path = Path(tokenizer)
-    if not path.is_file():
-        raise MissingFileError(f"{path}: no such sentencepiece model")
-    return spm.SentencePieceProcessor(model_file=str(path))
 
 
 def tokenize(sp: Any, texts: Sequence[str], max_length: int) -> tuple[list[list[int]], int]:
