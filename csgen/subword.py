@@ -135,7 +135,7 @@ def train_tokenizer(
         for path in items:
             if not Path(path).is_file():
                 raise MissingFileError(f"{path}: no such file")
-        spm.SentencePieceTrainer.train(input=[str(p) for p in items], **flags)
+        _train_spm(spm, [str(p) for p in items], flags)
     else:
         # A temporary file of lines rather than sentence_iterator: the same code path as
         # file input, and sentencepiece reads it with its own (C++) reader.
@@ -149,8 +149,19 @@ def train_tokenizer(
                     n += 1
             if n == 0:
                 raise ConfigError("no text to train a tokenizer on")
-            spm.SentencePieceTrainer.train(input=str(corpus), **flags)
+            _train_spm(spm, str(corpus), flags)
     return prefix.with_name(prefix.name + ".model")
+
+
+def _train_spm(spm: Any, source: str | list[str], flags: dict[str, Any]) -> None:
+    """``SentencePieceTrainer.train``; its errors about the options (e.g. a vocabulary
+    larger than the text allows: "Vocabulary size too high (1500). Please set it to a value
+    <= 961.") come back as ``ConfigError``."""
+    try:
+        spm.SentencePieceTrainer.train(input=source, **flags)
+    except (RuntimeError, ValueError) as e:
+        message = str(e).split("] ", 1)[-1]  # drop sentencepiece's source location
+        raise ConfigError(f"sentencepiece cannot train this tokenizer: {message}") from None
 
 
 # --------------------------------------------------------------------------- kernels

@@ -16,7 +16,12 @@ queries, candidates of all 11 languages), and on MLQA-R built from the MLQA dev 
 hand (MoIR DE-DE, CLIR DE-AR and AR-DE over the questions both share); MRR@10 with paired
 t-tests of each code-switched model against zero-shot, Bonferroni-corrected; BM25 beside.
 
-    python examples/reproduce_xquad_r.py [-o results/] [--encoder bag|transformer]
+With ``--rerank`` each bi-encoder is followed by a cross-encoder (a small Transformer over
+``query [SEP] passage``, trained on the first ``--ce-pairs`` pairs of the same condition
+with in-batch hard negatives from that bi-encoder) reordering its top ``--rerank-k``: the
+systems ``<name>+ce``.
+
+    python examples/reproduce_xquad_r.py [-o results/] [--encoder bag|transformer] [--rerank]
     python examples/reproduce_xquad_r.py --reduced      # about a minute, for the tests
 
 Everything is read from ``../shared/data`` (or ``$CSGEN_SHARED_DATA``); nothing is
@@ -84,22 +89,35 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dim", type=int, default=256)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--rerank", action="store_true",
+                   help="add a cross-encoder reranking each bi-encoder's top --rerank-k")
+    p.add_argument("--rerank-k", type=int, default=20)
+    p.add_argument("--ce-pairs", type=int, default=20000)
+    p.add_argument("--ce-epochs", type=int, default=2)
+    p.add_argument("--ce-dim", type=int, default=128)
+    p.add_argument("--settings", default=None,
+                   help="comma-separated XQuAD-R settings [all of SETTINGS]")
     p.add_argument("--reduced", action="store_true",
                    help="a minute: 3000 pairs, 3 epochs, vocab 4000, 2 settings")
     args = p.parse_args(argv)
     if args.reduced:
         args.pairs, args.epochs, args.vocab_size = 3000, 3, 4000
-    settings = ("moir:en", "clir:en-de") if args.reduced else SETTINGS
+        args.ce_pairs, args.ce_epochs, args.ce_dim = 1000, 1, 32
+    settings = (("moir:en", "clir:en-de") if args.reduced else
+                tuple(args.settings.split(",")) if args.settings else SETTINGS)
 
     from csgen.eval.run import Setting, bm25_system, evaluate, load_data, tests_markdown
     from csgen.subword import train_tokenizer
     from csgen.train import (
         TrainConfig,
         load_biencoder,
+        load_crossencoder,
         split_by_title,
         squad_pairs,
         train_biencoder,
+        train_crossencoder,
     )
+    from csgen.train.jobs import rerank_ranker
 
     out = args.output
     out.mkdir(parents=True, exist_ok=True)
@@ -149,16 +167,36 @@ def main(argv: list[str] | None = None) -> int:
         training[name] = {"losses": result.losses, "heldout_losses": result.heldout_losses,
                           "best_epoch": result.best_epoch,
                           "examples_per_second": result.examples_per_second}
+        if args.rerank:
+            log(f"training {name}+ce (cross-encoder, hard negatives from {name})")
+            ce_cfg = TrainConfig(epochs=args.ce_epochs, batch_size=64, lr=5e-4,
+                                 seed=args.seed, max_length=128, kind="transformer",
+                                 dim=args.ce_dim, layers=2, heads=4, device="auto",
+                                 checkpoint_dir=str(out / f"{name}-ce"))
+            ce = train_crossencoder(tr.slice(0, args.ce_pairs), tokenizer, ce_cfg, heldout=ho,
+                                    biencoder=model, progress=lambda d, n=name: log(
+                                        f"  {n}+ce epoch {d['epoch']}: loss {d['loss']:.4f}, "
+                                        f"held-out {d['heldout_loss']:.4f}"))
+            cross = load_crossencoder(ce.checkpoint) if ce.checkpoint else ce.model
+            systems[f"{name}+ce"] = rerank_ranker(systems[name], cross, tokenizer=tokenizer,
+                                                  rerank_k=args.rerank_k)
+            training[f"{name}+ce"] = {"losses": ce.losses, "heldout_losses": ce.heldout_losses,
+                                      "best_epoch": ce.best_epoch,
+                                      "examples_per_second": ce.examples_per_second}
 
     log("evaluating on XQuAD-R")
-    langs = ("en", "de") if args.reduced else XQUAD_R_LANGS
+    parsed = [Setting.parse(x) for x in settings]
+    # MLIR pools the candidates of every language loaded.
+    langs = (XQUAD_R_LANGS if any(x.kind == "mlir" for x in parsed) else
+             sorted({lang for x in parsed for lang in x.langs}))
     xq = load_data(SHARED / "xquad-r", langs=langs)
-    report, tests = evaluate(xq, [Setting.parse(s) for s in settings], systems,
+    report, tests = evaluate(xq, parsed, systems,
                              reference="zero-shot", title="XQuAD-R")
     results: dict[str, Any] = {"xquad_r": {"report": report.to_dict(), "tests": tests}}
     text = "## XQuAD-R\n\n" + report.to_markdown() + "\n" + tests_markdown(tests)
     mlqa = SHARED / "mlqa"
-    if not args.reduced and (mlqa / "dev-context-de-question-de.json").exists():
+    if not args.reduced and not args.settings and (
+            mlqa / "dev-context-de-question-de.json").exists():
         log("evaluating on MLQA-R")
         ml_data = load_data(None, {lang: mlqa / f"dev-context-{lang}-question-{lang}.json"
                                    for lang in ("de", "ar")})
@@ -170,6 +208,9 @@ def main(argv: list[str] | None = None) -> int:
     results["training"] = training
     results["config"] = {**{k: str(v) for k, v in config.__dict__.items()},
                          "pairs": train.num_rows, "vocab_size": args.vocab_size,
+                         "rerank": ({"k": args.rerank_k, "pairs": args.ce_pairs,
+                                     "epochs": args.ce_epochs, "dim": args.ce_dim}
+                                    if args.rerank else None),
                          "seconds": round(time.perf_counter() - started, 1)}
     (out / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     (out / "results.md").write_text(text, encoding="utf-8")

@@ -21,7 +21,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
@@ -36,6 +35,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import ColumnError, ConfigError, InputError, MissingFileError
+from .hf import tokenizer_fingerprint
 from .loop import (
     TrainConfig,
     encode_texts,
@@ -49,15 +49,16 @@ from .loop import (
 from .pairs import split_by_title, squad_pairs
 
 __all__ = ["TrainJob", "TrainReporter", "evaluate_models", "load_config_file", "load_model_dir",
-           "load_pairs", "merge_options", "model_ranker", "rerank_ranker", "run_train",
-           "sha256_file"]
+           "load_pairs", "merge_options", "model_ranker", "rerank_ranker", "run_train"]
 
 _CONFIG_KEYS = {f.name for f in fields(TrainConfig)} - {"checkpoint_dir", "kind"}
 
 
 @dataclass(frozen=True)
 class TrainJob:
-    """A ``csgen train`` run. ``encoder`` is ``bag`` or ``transformer``; ``heldout`` the
+    """A ``csgen train`` run. ``encoder`` is ``bag``, ``transformer`` or ``hf`` (the local
+    Hugging Face checkpoint ``config.hf_model``, whose tokenizer is the default
+    ``tokenizer``; a cross-encoder's default is ``transformer``); ``heldout`` the
     share of titles (or rows) held out for early stopping (0: none); ``lexicons`` +
     ``ratio`` switch the training pairs afresh each epoch. ``cross_encoder``: train a
     cross-encoder instead, with hard negatives from the bi-encoder directory ``biencoder``
@@ -85,10 +86,14 @@ class TrainJob:
             opts["lexicons"] = opts.pop("lexicon")
         if "encoder" in opts:
             opts["kind"] = opts["encoder"]
+        elif opts.get("cross_encoder"):
+            opts["kind"] = "transformer"  # a bag cannot relate query to passage
         job_keys = {f.name for f in fields(cls)} - {"config"}
         unknown = sorted(set(opts) - job_keys - _CONFIG_KEYS - {"kind"})
         if unknown:
             raise ConfigError(f"unknown training option(s): {', '.join(unknown)}")
+        if not opts.get("tokenizer") and opts.get("hf_model"):
+            opts["tokenizer"] = str(opts["hf_model"])  # the checkpoint's own tokenizer
         for key in ("tokenizer", "output"):
             if not opts.get(key):
                 raise ConfigError(f"'{key}' is required (flag or config file)")
@@ -145,14 +150,6 @@ def merge_options(file_options: Mapping[str, Any], flags: Mapping[str, Any]) -> 
     out = dict(file_options)
     out.update({k: v for k, v in flags.items() if v is not None and v != ()})
     return out
-
-
-def sha256_file(path: str | os.PathLike[str]) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 # -- data -------------------------------------------------------------------------------------
@@ -330,7 +327,7 @@ def run_train(job: TrainJob, progress: Callable[[dict[str, Any]], None] | None =
     meta = {
         "format": "csgen-crossencoder/1" if job.cross_encoder else "csgen-biencoder/1",
         "model": "cross-encoder" if job.cross_encoder else "bi-encoder",
-        "tokenizer": {"path": str(tok.resolve()), "sha256": sha256_file(tok),
+        "tokenizer": {"path": str(tok.resolve()), "sha256": tokenizer_fingerprint(tok),
                       "vocab_size": sp.get_piece_size()},
         "config": {k: (os.fspath(v) if isinstance(v, os.PathLike) else v)
                    for k, v in asdict(cfg).items()},
@@ -382,11 +379,13 @@ def load_model_dir(path: str | os.PathLike[str], *, tokenizer: str | None = None
     model = load(ckpt, device=str(resolve_device(device)))
     tok = Path(tokenizer or meta["tokenizer"]["path"])
     sp = load_tokenizer(tok)
-    if sp.get_piece_size() != model.config.vocab_size:
-        raise ConfigError(f"{tok}: the tokenizer has {sp.get_piece_size()} pieces but the "
+    size = sp.get_piece_size()
+    if size > model.config.vocab_size or (model.config.kind != "hf" and
+                                          size != model.config.vocab_size):
+        raise ConfigError(f"{tok}: the tokenizer has {size} pieces but the "
                           f"model in {d} was trained with a vocabulary of "
                           f"{model.config.vocab_size}")
-    if sha256_file(tok) != meta["tokenizer"]["sha256"]:
+    if tokenizer_fingerprint(tok) != meta["tokenizer"]["sha256"]:
         raise ConfigError(f"{tok}: not the tokenizer the model in {d} was trained with "
                           f"(checksum differs from {meta['tokenizer']['path']})")
     return model, sp, meta
@@ -407,15 +406,22 @@ def model_ranker(path: str | os.PathLike[str], *, tokenizer: str | None = None,
     return ranker
 
 
-def rerank_ranker(base: Callable[[Any, int], np.ndarray], cross_dir: str | os.PathLike[str],
-                  *, rerank_k: int = 20, tokenizer: str | None = None, device: str = "cpu",
-                  batch_size: int = 256) -> Callable[[Any, int], np.ndarray]:
+def rerank_ranker(base: Callable[[Any, int], np.ndarray], cross: Any, *, rerank_k: int = 20,
+                  tokenizer: Any = None, device: str = "cpu", batch_size: int = 256
+                  ) -> Callable[[Any, int], np.ndarray]:
     """A Ranker: ``base``'s ranking with its first ``rerank_k`` candidates reordered by the
-    cross-encoder of ``cross_dir`` (:func:`rerank`); ranks below ``rerank_k`` stay."""
+    cross-encoder ``cross`` (:func:`rerank`); ranks below ``rerank_k`` stay. ``cross`` is a
+    ``csgen train --cross-encoder`` directory (its recorded tokenizer, or ``tokenizer``) or
+    a :class:`~csgen.train.model.CrossEncoder` (then ``tokenizer`` is required)."""
     if isinstance(rerank_k, bool) or not isinstance(rerank_k, int) or rerank_k < 1:
         raise ConfigError(f"rerank-k must be a positive integer, got {rerank_k!r}")
-    cross, sp, _ = load_model_dir(cross_dir, tokenizer=tokenizer, device=device,
-                                  kind="cross-encoder")
+    if isinstance(cross, (str, os.PathLike)):
+        cross, sp, _ = load_model_dir(cross, tokenizer=tokenizer, device=device,
+                                      kind="cross-encoder")
+    elif tokenizer is None:
+        raise ConfigError("a cross-encoder model object needs its tokenizer")
+    else:
+        sp = load_tokenizer(tokenizer)
 
     def ranker(rset: Any, k: int) -> np.ndarray:
         ranked = np.asarray(base(rset, max(k, rerank_k)))

@@ -26,7 +26,8 @@ import pyarrow as pa
 import torch
 
 from ..errors import ConfigError, MissingFileError, ResumeError
-from ..subword import load_processor as load_tokenizer
+from ..subword import load_processor
+from .hf import HFTokenizer, is_hf_dir, load_hf_tokenizer
 from .model import BiEncoder, CrossEncoder, EncoderConfig, hard_negatives
 
 __all__ = ["TrainConfig", "TrainResult", "encode_texts", "load_biencoder", "load_crossencoder",
@@ -42,7 +43,9 @@ class TrainConfig:
 
     ``patience``: stop after that many epochs without improvement of the watched value
     (``None``: never stop early; the best epoch is still reported). ``kind``, ``dim``,
-    ``layers``, ``heads``, ``dropout`` shape the encoder (:class:`EncoderConfig`)."""
+    ``layers``, ``heads``, ``dropout`` shape the encoder (:class:`EncoderConfig`);
+    ``kind="hf"`` fine-tunes the local Hugging Face checkpoint directory ``hf_model``
+    instead (its own size; ``dim``, ``layers``, ``heads`` unused)."""
 
     epochs: int = 3
     batch_size: int = 64
@@ -59,6 +62,7 @@ class TrainConfig:
     heads: int = 4
     dropout: float = 0.0
     weight_decay: float = 0.0
+    hf_model: str | os.PathLike[str] | None = None
 
     def __post_init__(self) -> None:
         for name in ("epochs", "batch_size", "max_length"):
@@ -79,11 +83,30 @@ class TrainConfig:
                 self.patience, int) or self.patience < 1):
             raise ConfigError(f"patience must be a positive integer or None, got "
                               f"{self.patience!r}")
-        self.encoder_config(1)  # checks kind, dim, heads, dropout
+        if (self.kind == "hf") != (self.hf_model is not None):
+            raise ConfigError("encoder 'hf' needs hf_model (a local Hugging Face checkpoint "
+                              "directory), and only it takes one")
+        self.encoder_config(1)  # checks kind, dim, heads, dropout (hf: reads its config)
 
     def encoder_config(self, vocab_size: int) -> EncoderConfig:
+        """The encoder's shape; ``vocab_size`` is the tokenizer's (``"hf"``: the
+        checkpoint's own)."""
+        if self.kind == "hf":
+            return EncoderConfig.from_hf(self.hf_model, self.max_length,  # type: ignore[arg-type]
+                                         self.dropout)
         return EncoderConfig(self.kind, vocab_size, self.dim, self.layers, self.heads,
                              self.max_length, self.dropout)
+
+
+def load_tokenizer(tokenizer: Any) -> Any:
+    """A tokenizer with ``encode(list[str])``, ``get_piece_size()`` and ``eos_id()``: a
+    sentencepiece ``.model`` file, a Hugging Face directory (:class:`~csgen.train.hf.
+    HFTokenizer`), or either object itself."""
+    if isinstance(tokenizer, HFTokenizer):
+        return tokenizer
+    if isinstance(tokenizer, (str, os.PathLike)) and is_hf_dir(tokenizer):
+        return load_hf_tokenizer(tokenizer)
+    return load_processor(tokenizer)
 
 
 @dataclass(frozen=True)
@@ -266,6 +289,9 @@ def _train(kind: str, pairs: Any, tokenizer_model_path: Any, config: TrainConfig
     torch.manual_seed(config.seed)
     gen = torch.Generator().manual_seed(config.seed)
     enc_config = config.encoder_config(sp.get_piece_size())
+    if sp.get_piece_size() > enc_config.vocab_size:
+        raise ConfigError(f"the tokenizer has {sp.get_piece_size()} pieces but the model's "
+                          f"vocabulary has {enc_config.vocab_size}: not the model's tokenizer")
     model: Any
     if kind == "cross":
         sep_id = sp.eos_id() if 0 <= sp.eos_id() < sp.get_piece_size() else 2

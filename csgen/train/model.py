@@ -1,13 +1,16 @@
 """Small retrieval encoders that train on a few CPU cores in minutes.
 
-- :class:`EncoderConfig`: the shape of an encoder (``kind`` ``"bag"`` or ``"transformer"``).
+- :class:`EncoderConfig`: the shape of an encoder (``kind`` ``"bag"``, ``"transformer"`` or
+  ``"hf"``).
 - :class:`Encoder`: token ids and a padding mask to one vector per row (masked mean pooling,
   over token embeddings for ``"bag"``, over a small ``nn.TransformerEncoder`` with learned
-  positions for ``"transformer"``).
+  positions for ``"transformer"``, over the last hidden states of a local Hugging Face
+  checkpoint for ``"hf"``: :mod:`csgen.train.hf`, :meth:`EncoderConfig.from_hf`).
 - :class:`BiEncoder`: one shared encoder, L2-normalised embeddings, in-batch negatives
   cross-entropy with a temperature.
 - :class:`CrossEncoder`: the same encoder over ``query [SEP] passage`` and a linear head;
-  binary loss with in-batch hard negatives, for reranking a bi-encoder's top-k.
+  binary loss with in-batch hard negatives, for reranking a bi-encoder's top-k
+  (``"transformer"`` or ``"hf"`` only: a bag of pieces cannot relate query to passage).
 
 Ids of ``0`` under a ``False`` mask are padding. An id ``>= vocab_size`` (a tokenizer that
 is not the model's) is a :class:`~csgen.errors.ConfigError` naming the model's vocab size.
@@ -15,7 +18,9 @@ is not the model's) is a :class:`~csgen.errors.ConfigError` naming the model's v
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -26,7 +31,7 @@ from ..errors import ConfigError
 
 __all__ = ["BiEncoder", "CrossEncoder", "Encoder", "EncoderConfig", "hard_negatives", "join_pairs"]
 
-KINDS = ("bag", "transformer")
+KINDS = ("bag", "transformer", "hf")
 
 
 def _positive_int(name: str, value: Any) -> None:
@@ -36,7 +41,11 @@ def _positive_int(name: str, value: Any) -> None:
 
 @dataclass(frozen=True)
 class EncoderConfig:
-    """The shape of an :class:`Encoder`; checked on construction (``ConfigError``)."""
+    """The shape of an :class:`Encoder`; checked on construction (``ConfigError``).
+
+    ``hf_path``: the Hugging Face checkpoint directory of ``kind="hf"`` (whose
+    ``vocab_size`` and ``dim`` are the checkpoint's: build it with :meth:`from_hf`);
+    ``layers`` and ``heads`` shape ``"transformer"`` only."""
 
     kind: str = "bag"
     vocab_size: int = 8000
@@ -45,6 +54,7 @@ class EncoderConfig:
     heads: int = 4
     max_length: int = 128
     dropout: float = 0.0
+    hf_path: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -55,6 +65,23 @@ class EncoderConfig:
             raise ConfigError(f"dim ({self.dim}) must be a multiple of heads ({self.heads})")
         if not isinstance(self.dropout, (int, float)) or not 0.0 <= self.dropout < 1.0:
             raise ConfigError(f"dropout must be in [0, 1), got {self.dropout!r}")
+        if (self.kind == "hf") != bool(self.hf_path):
+            raise ConfigError("an 'hf' encoder needs hf_path (a local checkpoint directory), "
+                              "and only it takes one")
+
+    @classmethod
+    def from_hf(cls, path: str | os.PathLike[str], max_length: int = 128,
+                dropout: float = 0.0) -> EncoderConfig:
+        """The config of the checkpoint in ``path``; ``max_length`` may not exceed its
+        ``max_position_embeddings``."""
+        from .hf import hf_encoder_shape
+
+        vocab_size, dim, positions = hf_encoder_shape(path)
+        if max_length > positions:
+            raise ConfigError(f"max_length {max_length} exceeds the {positions} positions of "
+                              f"the model in {path}")
+        return cls("hf", vocab_size, dim, max_length=max_length, dropout=dropout,
+                   hf_path=os.fspath(Path(path).resolve()))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -66,9 +93,14 @@ class Encoder(nn.Module):
     def __init__(self, config: EncoderConfig):
         super().__init__()
         self.config = config
+        self.dropout = nn.Dropout(config.dropout)
+        if config.kind == "hf":
+            from .hf import load_hf_model
+
+            self.hf = load_hf_model(config.hf_path)  # type: ignore[arg-type]
+            return
         self.embed = nn.Embedding(config.vocab_size, config.dim)
         nn.init.normal_(self.embed.weight, std=0.1)
-        self.dropout = nn.Dropout(config.dropout)
         if config.kind == "transformer":
             self.pos = nn.Embedding(config.max_length, config.dim)
             nn.init.normal_(self.pos.weight, std=0.02)
@@ -85,20 +117,21 @@ class Encoder(nn.Module):
             raise ConfigError(
                 f"token id {bad} is outside the model's vocabulary (vocab_size "
                 f"{self.config.vocab_size}); was the tokenizer trained for this model?")
-        if self.config.kind == "transformer" and ids.shape[1] > self.config.max_length:
+        if self.config.kind != "bag" and ids.shape[1] > self.config.max_length:
             raise ConfigError(f"rows of {ids.shape[1]} tokens exceed the model's max_length "
                               f"({self.config.max_length})")
 
     def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         self.check_ids(ids)
-        x = self.embed(ids)
-        if self.config.kind == "transformer":
-            x = x + self.pos(torch.arange(ids.shape[1], device=ids.device))[None]
+        if self.config.kind == "hf":
+            x = self.hf(input_ids=ids, attention_mask=mask.long()).last_hidden_state
+        elif self.config.kind == "transformer":
+            x = self.embed(ids) + self.pos(torch.arange(ids.shape[1], device=ids.device))[None]
             x = self.dropout(x)
             x = self.layers(x, src_key_padding_mask=~mask)
             x = self.norm(x)
         else:
-            x = self.dropout(x)
+            x = self.dropout(self.embed(ids))
         m = mask.unsqueeze(-1).to(x.dtype)
         return (x * m).sum(1) / m.sum(1).clamp(min=1.0)
 
@@ -152,6 +185,11 @@ class CrossEncoder(nn.Module):
 
     def __init__(self, config: EncoderConfig, sep_id: int = 2):
         super().__init__()
+        if config.kind == "bag":
+            # Mean-pooled embeddings of "query [SEP] passage" are a sum of per-piece scores:
+            # no term of the score depends on query and passage together.
+            raise ConfigError("a cross-encoder needs an encoder that attends across query "
+                              "and passage: kind 'transformer' or 'hf', not 'bag'")
         if not 0 <= sep_id < config.vocab_size:
             raise ConfigError(f"sep_id {sep_id} is outside the vocabulary ({config.vocab_size})")
         self.config = config

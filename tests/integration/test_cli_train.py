@@ -140,7 +140,8 @@ def test_toml_config_overridden_by_flag(work, tmp_path):
     out = tmp_path / "m"
     res = run("train", "--config", cfg, "--epochs", "1", "-q", "-o", out)
     assert res.exit_code == 0, res.output
-    assert res.output == ""  # -q
+    # -q: no progress and no summary; only the warning about texts cut to max_length 32
+    assert [line.split(": ")[1] for line in res.output.splitlines()] == ["warning"]
     meta = json.loads((out / "model.json").read_text())
     assert meta["config"]["epochs"] == 1 and meta["config"]["dim"] == 16
     assert meta["config"]["kind"] == "transformer" and len(meta["losses"]) == 1
@@ -221,3 +222,41 @@ def test_cross_encoder_train_and_rerank(squad_model, work, tmp_path):
                                     "--biencoder", str(squad_model), "--tokenizer",
                                     str(work / "tok.model"), "-o", str(tmp_path / "x")])
     assert res.exit_code == 1 and "only goes with --cross-encoder" in res.output
+
+
+def test_train_and_eval_local_hf_checkpoint(work, tmp_path):
+    """--encoder hf fine-tunes a local checkpoint with its own tokenizer (no --tokenizer),
+    and eval model reads it back through model.json."""
+    pytest.importorskip("transformers", reason="the hf encoder needs transformers")
+    from tiny_bert import make_tiny_bert
+
+    rows = pq.read_table(SAMPLE / "xquad-en.parquet")
+    bert = make_tiny_bert(tmp_path / "bert", rows["question"].to_pylist()
+                          + rows["context"].to_pylist(), positions=64)
+    out = tmp_path / "m-hf"
+    res = run("train", "--squad", work / "train.json", "--encoder", "hf", "--hf-model", bert,
+              "--epochs", "2", "--batch-size", "16", "--max-length", "48", "--device", "cpu",
+              "-o", out)
+    assert res.exit_code == 0, res.output
+    meta = json.loads((out / "model.json").read_text())
+    assert meta["tokenizer"]["path"] == str(bert.resolve())
+    assert meta["config"]["kind"] == "hf" and meta["config"]["hf_model"] == str(bert)
+    assert meta["losses"][1] < meta["losses"][0]
+    res = run("eval", "model", out, "--xquad-r", work / "xquad-r", "-s", "moir:en")
+    assert res.exit_code == 0, res.output
+    line = next(x for x in res.output.splitlines() if x.startswith("| m-hf | moir | en-en |"))
+    assert 0.0 < float(line.split("|")[5]) <= 1.0
+    # Too long for the checkpoint's 64 positions: a clear error, not an index error.
+    res = run("train", "--squad", work / "train.json", "--encoder", "hf", "--hf-model", bert,
+              "--max-length", "128", "-o", tmp_path / "m2")
+    assert res.exit_code != 0 and "max_length 128 exceeds the 64 positions" in res.output
+
+
+def test_texts_longer_than_max_length_are_cut_with_a_warning(work, tmp_path):
+    out = tmp_path / "m"
+    res = run("train", "--squad", work / "train.json", "--tokenizer", work / "tok.model",
+              "--epochs", "1", "-o", out, "--dim", "16", "--max-length", "8", "--device", "cpu")
+    assert res.exit_code == 0, res.output
+    cut = json.loads((out / "model.json").read_text())["truncated"]
+    assert cut > 100  # answer sentences are longer than 8 pieces
+    assert f"warning: {cut:,} training text(s) were longer than --max-length 8" in res.output

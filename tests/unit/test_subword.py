@@ -99,6 +99,14 @@ def test_train_is_deterministic_and_lossless(tmp_path):
         W.train_tokenizer([None, ""], tmp_path / "e" / "m")
 
 
+def test_too_large_vocabulary_is_a_config_error(tmp_path):
+    from csgen.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"cannot train this tokenizer: Vocabulary size too "
+                                          r"high \(5000\)\. Please set it to a value <= \d+"):
+        W.train_tokenizer(["the cat sat on the mat"] * 20, tmp_path / "m", vocab_size=5000)
+
+
 # -- kernels vs twins --------------------------------------------------------------------------
 
 @st.composite

@@ -235,12 +235,15 @@ def test_train_crossencoder(spm_model, qa_pairs, tmp_path):
     for a, b in zip(ce.state_dict().values(), res.model.state_dict().values(), strict=True):
         assert torch.equal(a, b)
     # seeded: the same run gives the same losses (random in-batch negatives here)
-    one = TrainConfig(epochs=1, batch_size=16, seed=2, max_length=48, device="cpu", dim=16)
+    one = TrainConfig(epochs=1, batch_size=16, seed=2, max_length=48, device="cpu", dim=16,
+                      kind="transformer", layers=1, heads=2)
     a, b = (train_crossencoder(qa_pairs.slice(0, 32), sp, one).losses for _ in range(2))
     assert a == b
     # a checkpoint of the wrong kind is a clear error, both ways
     with pytest.raises(ConfigError, match="holds a cross-encoder, not a bi-encoder"):
         load_biencoder(tmp_path / "epoch-12.pt")
+    with pytest.raises(ConfigError, match="kind 'transformer' or 'hf', not 'bag'"):
+        train_crossencoder(qa_pairs.slice(0, 32), sp, TrainConfig(epochs=1, device="cpu"))
     train_biencoder(qa_pairs.slice(0, 32), sp, TrainConfig(
         epochs=1, batch_size=16, dim=16, max_length=48, device="cpu",
         checkpoint_dir=tmp_path / "bi"))
@@ -256,7 +259,8 @@ def test_rerank_reorders_by_cross_scores(spm_model):
                   "a river flows", "in the north of the country there"]
     lengths = [len(r) for r in sp.encode(candidates)]
     assert len(set(lengths)) == len(lengths)
-    ce = CrossEncoder(EncoderConfig("bag", sp.get_piece_size(), dim=8))
+    ce = CrossEncoder(EncoderConfig("transformer", sp.get_piece_size(), dim=8, layers=1,
+                                    heads=2))
     # the score of a pair: the number of passage pieces (known for each candidate)
     ce.score_pairs = lambda qi, qm, pi, pm: pm.sum(1).float()
     ranked = np.array([[0, 1, 2, 3, 4], [4, 3, 2, 1, 0], [3, 0, 1, 4, 2]], dtype=np.int64)
