@@ -18,6 +18,18 @@ SHARED_XQUAD = SHARED / "xquad" / "xquad.en.json"
 SHARED_MUSE = SHARED / "muse" / "en-de.txt"
 SAMPLE_XQUAD = SAMPLE / "xquad-en.parquet"
 SAMPLE_MUSE = SAMPLE / "en-de.txt"
+# ML-CS in the benchmarks: six languages of four scripts, each with a MUSE file in
+# ../shared/data/muse (a clone without it falls back to the sample's de, es, ar).
+ML_LANGS = ("de", "ar", "ru", "es", "zh", "vi")
+
+
+def muse_path(lang: str) -> Path | None:
+    """MUSE ``en-LANG.txt`` from the shared data, else the sample's slice, else None."""
+    for folder in (SHARED / "muse", SAMPLE):
+        path = folder / f"en-{lang}.txt"
+        if path.is_file():
+            return path
+    return None
 
 
 def import_csgen() -> ModuleType:

@@ -3,6 +3,8 @@
 Reported as a Markdown table, each row the best of ``--repeat`` runs (induction
 sizes of 50k words and more run once):
 
+* ``read MUSE into a Python dict``: the reference, ``bench_switch.load_muse_dict`` (first
+  target per source, what a plain-Python switcher starts from);
 * ``compile MUSE``: ``read_pairs`` of MUSE en-de (``../shared/data/muse/en-de.txt``,
   else ``examples/sample/en-de.txt``): C++ parse and compiled index;
 * ``save .csglex`` / ``load .csglex``: ``csgen.lexicon.store.save`` / ``load``
@@ -44,6 +46,7 @@ try:  # run as python -m benchmarks.NAME, or as python benchmarks/NAME.py
         best_of,
         import_csgen,
     )
+    from benchmarks.bench_switch import load_muse_dict
 except ImportError:
     from _common import (
         SAMPLE_MUSE,
@@ -52,6 +55,7 @@ except ImportError:
         best_of,
         import_csgen,
     )
+    from bench_switch import load_muse_dict
 
 SHARED_VEC = SHARED / "embeddings" / "ubilexat-es-en"
 SIZES = (20_000, 50_000, 200_000)
@@ -129,6 +133,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     # (a), (b): MUSE compile, .csglex save and load
     muse = args.lexicon or (SHARED_MUSE if SHARED_MUSE.exists() else SAMPLE_MUSE)
+    sec, table = best_of(lambda: load_muse_dict(muse), args.repeat)
+    record("read MUSE into a Python dict", "Python", f"{len(table)} sources", sec, muse.name)
     sec, lex = best_of(lambda: read_pairs(muse), args.repeat)
     record("compile MUSE", "C++", f"{len(lex)} entries", sec, muse.name)
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,19 +1,31 @@
-"""Throughput benchmark: csgen code-switching vs. a one-pass Arrow kernel and plain Python.
+"""Throughput benchmark: csgen code-switching against one-pass, Rust, Python and HF references.
 
-All methods run on the same ``large_string`` column (XQuAD English contexts and
-questions, repeated until it holds ``--mb`` MB of UTF-8 text) and are reported
-in MB/s of input bytes (1 MB = 10**6 bytes), each the best of ``--repeat`` runs:
+Every method runs on the same ``large_string`` column (XQuAD English contexts and
+questions, repeated until it holds ``--mb`` MB of UTF-8 text) and is reported in MB/s of
+input bytes (1 MB = 10**6 bytes) and tokens/s (words as csgen segments them), each the
+best of ``--repeat`` runs, and as a ratio against ``utf8_lower`` and against the Python
+loop of the same mode and ratio, both measured in this run:
 
-* ``utf8_lower``: ``pyarrow.compute.utf8_lower`` -- one pass over the bytes,
-  the floor reference;
-* ``csgen 1 thread`` / ``csgen 2 threads``: ``Switcher.switch_array``;
-* ``csgen switch (pipeline)``: the job behind the CLI on the column stored as
-  Parquet: read, switch (2 threads), write zstd Parquet;
-* ``python loop``: the same algorithm in plain Python (regex tokenizer, dict
-  lookup, ``random.random() < ratio``, case carried over), timed on a slice of
-  about ``--python-mb`` MB only.
+* ``utf8_lower``: ``pyarrow.compute.utf8_lower``, one pass over the bytes: the floor;
+* ``csgen N thread(s)``: ``Switcher.switch_array`` for every ratio of ``--ratios``, BL-CS
+  (MUSE en-de) and ML-CS (``--ml-langs``, a language drawn per word), every thread
+  count of ``--threads``; the outputs of all thread counts are checked to be identical;
+* ``csgen switch (pipeline)``: the job behind the CLI on the column stored as Parquet:
+  read, switch (2 threads), write zstd Parquet (BL-CS, ``--ratio``);
+* ``polars replace_many``: ``str.replace_many`` (Aho-Corasick, leftmost-first) with the
+  same lexicon's (source -> first target) pairs. Different semantics: substrings, no word
+  boundaries, no case handling, every match replaced (so filed under ratio 1.0): an upper
+  bound of what a fast Rust replacer does, not the same output;
+* ``datasets.map num_proc=2``: HF ``Dataset.map(batched=True, num_proc=2)`` of the Python
+  loop (what many users write today), on a slice of about ``--hf-mb`` MB, in memory
+  (``keep_in_memory``; no cache file is written);
+* ``python loop``: the same algorithm in plain Python (regex tokenizer, dict lookup,
+  ``random.random() < ratio``, ML-CS: a language drawn uniformly per attempt, case carried
+  over), timed on a slice of about ``--python-mb`` MB, per mode and ratio.
 
-The csgen output of 1 and 2 threads is checked to be identical.
+The size sweep (``scaling`` in the JSON) times ``csgen`` at ``--ratio`` BL-CS on the first
+``--size-fractions`` of the column with every thread count: the cost per byte should be
+flat.
 
 Usage::
 
@@ -24,40 +36,48 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
 import random
 import re
 import sys
+import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 try:  # run as python -m benchmarks.NAME, or as python benchmarks/NAME.py
     from benchmarks._common import (
+        ML_LANGS,
         SAMPLE_MUSE,
         SAMPLE_XQUAD,
         SHARED_MUSE,
         SHARED_XQUAD,
         best_of,
         import_csgen,
+        muse_path,
     )
 except ImportError:
     from _common import (
+        ML_LANGS,
         SAMPLE_MUSE,
         SAMPLE_XQUAD,
         SHARED_MUSE,
         SHARED_XQUAD,
         best_of,
         import_csgen,
+        muse_path,
     )
 
 MB = 1_000_000
+BL, ML = "BL-CS", "ML-CS"
 
 TOKEN_RE = re.compile(r"\w+(?:['\u2019-]\w+)*|\s+|[^\w\s]")
 
@@ -124,10 +144,18 @@ def load_muse_dict(path: Path) -> dict[str, str]:
 
 
 # -- methods -------------------------------------------------------------------------------------
+def _carry_case(tok: str, tgt: str) -> str:
+    if len(tok) > 1 and tok.isupper():
+        return tgt.upper()
+    if tok[0].isupper():
+        return tgt[:1].upper() + tgt[1:]
+    return tgt
+
+
 def python_switch(
     texts: Iterable[str], table: dict[str, str], ratio: float, seed: int
 ) -> list[str]:
-    """Plain-Python code-switching: the reference the C++ core is compared with."""
+    """Plain-Python code-switching (BL-CS): the reference the C++ core is compared with."""
     rng = random.Random(seed)
     rand = rng.random
     get = table.get
@@ -139,21 +167,97 @@ def python_switch(
             if tok[0].isalnum() or tok[0] == "_":
                 tgt = get(tok.lower())
                 if tgt is not None and rand() < ratio:
-                    if len(tok) > 1 and tok.isupper():
-                        tgt = tgt.upper()
-                    elif tok[0].isupper():
-                        tgt = tgt[:1].upper() + tgt[1:]
-                    tok = tgt
+                    tok = _carry_case(tok, tgt)
             parts.append(tok)
         out.append("".join(parts))
     return out
 
 
-# -- report --------------------------------------------------------------------------------------
+def python_switch_multi(
+    texts: Iterable[str], tables: Sequence[dict[str, str]], ratio: float, seed: int
+) -> list[str]:
+    """Plain-Python ML-CS: per word, attempt with probability ``ratio``, draw a language
+    uniformly, look the word up in it (csgen's ``lang_sampling="uniform"``: the same
+    distribution of outputs, with one lookup per attempt instead of one per language)."""
+    rng = random.Random(seed)
+    rand = rng.random
+    gets = [t.get for t in tables]
+    k = len(gets)
+    out: list[str] = []
+    for text in texts:
+        parts: list[str] = []
+        for m in TOKEN_RE.finditer(text):
+            tok = m.group()
+            if (tok[0].isalnum() or tok[0] == "_") and rand() < ratio:
+                tgt = gets[int(rand() * k)](tok.lower())
+                if tgt is not None:
+                    tok = _carry_case(tok, tgt)
+            parts.append(tok)
+        out.append("".join(parts))
+    return out
+
+
+def python_loop(
+    texts: Iterable[str], tables: Sequence[dict[str, str]], ratio: float, seed: int
+) -> list[str]:
+    """BL-CS with one table, ML-CS with several."""
+    if len(tables) == 1:
+        return python_switch(texts, tables[0], ratio, seed)
+    return python_switch_multi(texts, tables, ratio, seed)
+
+
+def hf_batch(
+    batch: dict[str, list[str]], indices: list[int], *, tables: Sequence[dict[str, str]],
+    ratio: float, seed: int,
+) -> dict[str, list[str]]:
+    """``datasets.map(batched=True, with_indices=True)`` function: the Python loop, seeded
+    per batch by its first row so batches differ."""
+    return {"text": python_loop(batch["text"], tables, ratio, seed * 1_000_003 + indices[0])}
+
+
+def time_hf_map(rows: list[str], tables: Sequence[dict[str, str]], ratio: float, seed: int,
+                repeat: int) -> float:
+    """Best seconds of ``Dataset.map(python loop, batched=True, num_proc=2)`` on ``rows``.
+
+    The dataset is built from a Python dict (in memory) and mapped with
+    ``keep_in_memory=True``; ``HF_DATASETS_CACHE`` points at a temporary directory (unless
+    set) so nothing lands in the user's cache or the repository.
+    """
+    with tempfile.TemporaryDirectory(prefix="csgen-bench-hf-") as tmp:
+        os.environ.setdefault("HF_DATASETS_CACHE", tmp)
+        os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+        import datasets
+
+        datasets.disable_progress_bars()  # bars on stderr would bury the table
+        ds = datasets.Dataset.from_dict({"text": rows})
+        fn = functools.partial(hf_batch, tables=tables, ratio=ratio, seed=seed)
+
+        def run() -> Any:
+            return ds.map(fn, batched=True, with_indices=True, num_proc=2,
+                          keep_in_memory=True, load_from_cache_file=False)
+
+        sec, out = best_of(run, repeat)
+        assert len(out) == len(rows)
+    return sec
+
+
+def time_polars(arr: pa.Array, table: dict[str, str], repeat: int) -> tuple[float, str]:
+    """Best seconds of polars ``str.replace_many`` (leftmost-first) with ``table``'s pairs."""
+    import polars as pl
+
+    series = pl.Series("text", arr)  # converted once, outside the timing
+    keys, values = list(table), list(table.values())
+    try:
+        series.str.replace_many(keys[:1], values[:1], leftmost=True)
+        options: dict[str, Any] = {"leftmost": True}
+    except TypeError:  # polars before 1.18 has no leftmost; its default is leftmost-first
+        options = {}
+    sec, _ = best_of(lambda: series.str.replace_many(keys, values, **options), repeat)
+    return sec, pl.__version__
+
+
 def time_pipeline(csgen: ModuleType, arr: pa.Array, lex: Any, args: argparse.Namespace) -> float:
     """Seconds of the job behind ``csgen switch`` on ``arr`` stored as Parquet (best of repeat)."""
-    import tempfile
-
     import pyarrow.parquet as pq
 
     from csgen.pipeline import SwitchJob, run_switch
@@ -173,34 +277,80 @@ def time_pipeline(csgen: ModuleType, arr: pa.Array, lex: Any, args: argparse.Nam
     return sec
 
 
-def format_table(results: list[dict[str, Any]]) -> str:
-    """Markdown table: method | MB/s | x utf8_lower | x python loop."""
+# -- report --------------------------------------------------------------------------------------
+def add_ratios(results: list[dict[str, Any]], main_ratio: float) -> None:
+    """Set ``x_utf8_lower`` and ``x_python_loop`` (MB/s over the reference's MB/s) on every
+    row; the Python loop of the row's mode and ratio, else BL-CS at ``main_ratio``."""
     base = next(r["mb_s"] for r in results if r["method"] == "utf8_lower")
-    py = next(r["mb_s"] for r in results if r["method"] == "python loop")
-    lines = ["| method | MB/s | x utf8_lower | x python loop |", "|---|---:|---:|---:|"]
+    loops = {(r["mode"], r["ratio"]): r["mb_s"] for r in results if r["method"] == "python loop"}
+    fallback = loops.get((BL, main_ratio))
     for r in results:
-        name = r["method"] + (f" ({r['note']})" if r.get("note") else "")
-        mb_s = r["mb_s"]
-        lines.append(f"| {name} | {mb_s:.1f} | {mb_s / base:.3f} | {mb_s / py:.1f} |")
+        r["x_utf8_lower"] = r["mb_s"] / base
+        py = loops.get((r["mode"], r["ratio"]), fallback)
+        r["x_python_loop"] = None if py is None else r["mb_s"] / py
+
+
+def method_label(r: dict[str, Any]) -> str:
+    """``method`` plus its note, for tables."""
+    return r["method"] + (f" ({r['note']})" if r.get("note") else "")
+
+
+def format_table(results: list[dict[str, Any]]) -> str:
+    """Markdown table: method | mode | ratio | MB/s | M tokens/s | x utf8_lower | x python loop."""
+    lines = ["| method | mode | ratio | MB/s | M tokens/s | x utf8_lower | x python loop |",
+             "|---|---|---:|---:|---:|---:|---:|"]
+    for r in results:
+        ratio = "" if r["ratio"] is None else f"{r['ratio']:g}"
+        x_py = "" if r["x_python_loop"] is None else f"{r['x_python_loop']:.1f}"
+        lines.append(f"| {method_label(r)} | {r['mode'] or ''} | {ratio} | {r['mb_s']:.1f} | "
+                     f"{r['tokens_s'] / 1e6:.2f} | {r['x_utf8_lower']:.3f} | {x_py} |")
     return "\n".join(lines)
+
+
+def _floats(text: str) -> list[float]:
+    return [float(x) for x in text.split(",") if x.strip()]
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     p.add_argument("--data", type=Path, default=None, help="SQuAD-format json (default: XQuAD en)")
-    p.add_argument("--lexicon", type=Path, default=None, help=f"MUSE file (default: {SHARED_MUSE})")
+    p.add_argument("--lexicon", type=Path, default=None,
+                   help=f"BL-CS MUSE file (default: {SHARED_MUSE})")
+    p.add_argument("--ml-langs", default=",".join(ML_LANGS),
+                   help="ML-CS languages, MUSE en-LANG.txt each (default de,ar,ru,es,zh,vi)")
     p.add_argument("--mb", type=float, default=50.0, help="MB of text in the column (default 50)")
     p.add_argument("--python-mb", type=float, default=2.0, help="MB for python loop (default 2)")
+    p.add_argument("--hf-mb", type=float, default=10.0,
+                   help="MB for datasets.map (default 10: its process pool start-up amortised)")
     p.add_argument("--repeat", type=int, default=3, help="runs per method, best kept (default 3)")
-    p.add_argument("--ratio", type=float, default=0.5, help="switch ratio (default 0.5)")
+    p.add_argument("--ratio", type=float, default=0.5,
+                   help="ratio of the references and the size sweep (default 0.5)")
+    p.add_argument("--ratios", default="0.25,0.5,1.0", help="ratio grid (default 0.25,0.5,1.0)")
+    p.add_argument("--threads", default="1,2", help="thread counts (default 1,2)")
+    p.add_argument("--size-fractions", default="0.125,0.25,0.5,1",
+                   help="size sweep: shares of the column (default 0.125,0.25,0.5,1)")
+    p.add_argument("--skip", default="",
+                   help="references to leave out: polars,datasets,pipeline (comma-separated)")
     p.add_argument("--seed", type=int, default=1, help="RNG seed (default 1)")
     p.add_argument("--json", type=Path, default=None, help="also write the results to this file")
-    p.add_argument("--smoke", action="store_true", help="--mb 1 --python-mb 0.2 --repeat 1")
+    p.add_argument("--smoke", action="store_true",
+                   help="--mb 1 --python-mb 0.2 --hf-mb 0.2 --repeat 1")
     args = p.parse_args(argv)
     if args.smoke:
-        args.mb, args.python_mb, args.repeat = 1.0, 0.2, 1
-    if args.mb <= 0 or args.python_mb <= 0 or args.repeat < 1:
-        p.error("--mb and --python-mb must be > 0 and --repeat >= 1")
+        args.mb, args.python_mb, args.hf_mb, args.repeat = 1.0, 0.2, 0.2, 1
+    args.ratios = sorted(set(_floats(args.ratios)) | {args.ratio})
+    args.threads = sorted({int(x) for x in args.threads.split(",") if x.strip()})
+    args.size_fractions = sorted(set(_floats(args.size_fractions)))
+    args.ml_langs = [x.strip() for x in args.ml_langs.split(",") if x.strip()]
+    args.skip = {x.strip() for x in args.skip.split(",") if x.strip()}
+    if args.mb <= 0 or args.python_mb <= 0 or args.hf_mb <= 0 or args.repeat < 1:
+        p.error("--mb, --python-mb and --hf-mb must be > 0 and --repeat >= 1")
+    if not all(0 <= r <= 1 for r in args.ratios) or not args.threads or min(args.threads) < 1:
+        p.error("ratios must lie in [0, 1] and thread counts be >= 1")
+    if not args.size_fractions or not all(0 < f <= 1 for f in args.size_fractions):
+        p.error("--size-fractions must lie in (0, 1]")
+    if args.skip - {"polars", "datasets", "pipeline"}:
+        p.error(f"--skip: unknown {', '.join(sorted(args.skip))}")
     return args
 
 
@@ -208,71 +358,158 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     csgen = import_csgen()
 
-    lexicon_path = args.lexicon or (SHARED_MUSE if SHARED_MUSE.exists() else SAMPLE_MUSE)
+    bl_path = args.lexicon or (SHARED_MUSE if SHARED_MUSE.exists() else SAMPLE_MUSE)
+    bl_lang = bl_path.stem.split(".")[0].rpartition("-")[2] or "de"
+    ml_paths = {lang: muse_path(lang) for lang in args.ml_langs}
+    missing = sorted(lang for lang, path in ml_paths.items() if path is None)
+    ml_paths = {lang: path for lang, path in ml_paths.items() if path is not None}
+    if len(ml_paths) < 2:
+        raise SystemExit(f"ML-CS needs two MUSE files or more; found {sorted(ml_paths)}")
+
     texts, source = load_texts(args.data)
     rows, n_bytes = repeat_to_size(texts, int(args.mb * MB))
     arr = pa.array(rows, type=pa.large_string())
     py_rows, py_bytes = head_bytes(rows, int(args.python_mb * MB))
+    hf_rows, hf_bytes = head_bytes(rows, int(args.hf_mb * MB))
     del rows
 
-    lex = csgen.Lexicon.from_muse(lexicon_path, lang="de")
-    table = load_muse_dict(lexicon_path)
-    switchers = {
-        n: csgen.Switcher([lex], ratio=args.ratio, seed=args.seed, threads=n) for n in (1, 2)
-    }
+    lexicons = {BL: [csgen.Lexicon.from_muse(bl_path, lang=bl_lang)],
+                ML: [csgen.Lexicon.from_muse(p, lang=lang) for lang, p in ml_paths.items()]}
+    tables = {BL: [load_muse_dict(bl_path)], ML: [load_muse_dict(p) for p in ml_paths.values()]}
 
     results: list[dict[str, Any]] = []
+    words_prefix: np.ndarray | None = None  # cumulative words per row, from csgen's counts
 
-    def record(method: str, seconds: float, nbytes: int, note: str = "") -> None:
-        results.append(
-            {
-                "method": method,
-                "seconds": seconds,
-                "bytes": nbytes,
-                "mb_s": nbytes / MB / seconds,
-                "note": note,
-            }
-        )
+    def words(n_rows: int) -> int:
+        assert words_prefix is not None
+        return int(words_prefix[n_rows - 1]) if n_rows else 0
 
+    def record(method: str, seconds: float, nbytes: int, n_rows: int, *, mode: str | None,
+               ratio: float | None, threads: int | None = None, note: str = "") -> None:
+        results.append({
+            "method": method, "mode": mode, "ratio": ratio, "threads": threads,
+            "seconds": seconds, "bytes": nbytes, "rows": n_rows, "words": words(n_rows),
+            "mb_s": nbytes / MB / seconds, "tokens_s": words(n_rows) / seconds, "note": note,
+        })
+
+    # The grid: BL-CS and ML-CS, every ratio and thread count; outputs checked identical
+    # across thread counts (the engine's promise), then dropped to keep memory flat.
+    grid_rows: list[tuple[str, float, int, float]] = []
+    for mode in (BL, ML):
+        for ratio in args.ratios:
+            first: pa.Array | None = None
+            for n in args.threads:
+                sw = csgen.Switcher(lexicons[mode], ratio=ratio, seed=args.seed, threads=n)
+                sec, out = best_of(lambda sw=sw: sw.switch_array(arr, column="context"),
+                                   args.repeat)
+                if words_prefix is None:
+                    words_prefix = np.cumsum(out.n_words, dtype=np.int64)
+                if first is None:
+                    first = out.text
+                else:
+                    assert out.text.equals(first), f"{mode} {ratio}: output differs, {n} threads"
+                grid_rows.append((mode, ratio, n, sec))
+                del out
+            del first
     sec, _ = best_of(lambda: pc.utf8_lower(arr), args.repeat)
-    record("utf8_lower", sec, n_bytes)
-    outputs: dict[int, pa.Array] = {}
-    for n, sw in switchers.items():
-        sec, out = best_of(lambda sw=sw: sw.switch_array(arr, column="context"), args.repeat)
-        outputs[n] = out.text
-        record(f"csgen {n} thread" + ("s" if n > 1 else ""), sec, n_bytes)
-    sec = time_pipeline(csgen, arr, lex, args)
-    record("csgen switch (pipeline)", sec, n_bytes,
-           note="read Parquet, switch on 2 threads, write zstd Parquet")
-    sec, _ = best_of(lambda: python_switch(py_rows, table, args.ratio, args.seed), args.repeat)
-    record("python loop", sec, py_bytes, note=f"on a {py_bytes / MB:.2f} MB slice")
+    record("utf8_lower", sec, n_bytes, len(arr), mode=None, ratio=None,
+           note="one pass over the bytes, the floor")
+    for mode, ratio, n, sec in grid_rows:
+        record(f"csgen {n} thread" + ("s" if n > 1 else ""), sec, n_bytes, len(arr), mode=mode,
+               ratio=ratio, threads=n)
 
-    assert outputs[1].equals(outputs[2]), "csgen output differs between 1 and 2 threads"
+    skipped: dict[str, str] = {}
+    if "pipeline" in args.skip:
+        skipped["csgen switch (pipeline)"] = "--skip"
+    else:
+        sec = time_pipeline(csgen, arr, lexicons[BL][0], args)
+        record("csgen switch (pipeline)", sec, n_bytes, len(arr), mode=BL, ratio=args.ratio,
+               threads=2, note="read Parquet, switch on 2 threads, write zstd Parquet")
+    polars_version = None
+    if "polars" in args.skip:
+        skipped["polars replace_many"] = "--skip"
+    else:
+        try:
+            sec, polars_version = time_polars(arr, tables[BL][0], args.repeat)
+        except ImportError as e:
+            skipped["polars replace_many"] = f"not installed ({e})"
+        else:
+            record("polars replace_many", sec, n_bytes, len(arr), mode=BL, ratio=1.0,
+                   note="substring replacement of every match (so against the loop at "
+                        "ratio 1), no word boundaries, no probability: different semantics")
+    if "datasets" in args.skip:
+        skipped["datasets.map num_proc=2"] = "--skip"
+    else:
+        try:
+            sec = time_hf_map(hf_rows, tables[BL], args.ratio, args.seed, args.repeat)
+        except ImportError as e:
+            skipped["datasets.map num_proc=2"] = f"not installed ({e})"
+        else:
+            record("datasets.map num_proc=2", sec, hf_bytes, len(hf_rows), mode=BL,
+                   ratio=args.ratio, threads=2,
+                   note=f"python loop, batched, on a {hf_bytes / MB:.2f} MB slice")
+    del hf_rows
+    for mode in (BL, ML):
+        for ratio in args.ratios:
+            sec, _ = best_of(lambda m=mode, r=ratio: python_loop(py_rows, tables[m], r, args.seed),
+                             args.repeat)
+            record("python loop", sec, py_bytes, len(py_rows), mode=mode, ratio=ratio,
+                   threads=1, note=f"on a {py_bytes / MB:.2f} MB slice")
+    add_ratios(results, args.ratio)
+
+    # Size sweep: the first share of the column (rows repeat, so the text is alike).
+    scaling: list[dict[str, Any]] = []
+    lengths = pc.binary_length(arr).to_numpy().astype(np.int64)
+    for n in args.threads:
+        sw = csgen.Switcher(lexicons[BL], ratio=args.ratio, seed=args.seed, threads=n)
+        for frac in args.size_fractions:
+            k = max(1, round(len(arr) * frac))
+            part = arr.slice(0, k)
+            sec, _ = best_of(lambda sw=sw, part=part: sw.switch_array(part, column="context"),
+                             args.repeat)
+            nb = int(lengths[:k].sum())
+            scaling.append({"method": "csgen", "mode": BL, "ratio": args.ratio, "threads": n,
+                            "fraction": frac, "rows": k, "bytes": nb, "seconds": sec,
+                            "mb_s": nb / MB / sec})
 
     info = {
         "cpu_count": os.cpu_count(),
         "platform": platform.platform(),
         "python": platform.python_version(),
         "pyarrow": pa.__version__,
+        "polars": polars_version,
         "csgen": csgen.__version__,
         "input_mb": n_bytes / MB,
         "rows": len(arr),
+        "words": words(len(arr)),
         "data": source,
-        "lexicon": str(lexicon_path),
+        "lexicon": str(bl_path),
+        "ml_lexicons": {lang: str(p) for lang, p in ml_paths.items()},
+        "ml_langs_missing": missing,
         "ratio": args.ratio,
+        "ratios": args.ratios,
+        "threads": args.threads,
         "repeat": args.repeat,
+        "python_mb": py_bytes / MB,
+        "hf_mb": hf_bytes / MB,
+        "skipped": skipped,
+        "tokens": "words as csgen segments them (numbers, punctuation and spaces excluded)",
     }
     print(format_table(results))
     print()
     print(
         f"machine: {info['cpu_count']} CPUs, {info['platform']}, Python {info['python']}, "
         f"pyarrow {info['pyarrow']}, csgen {info['csgen']}; "
-        f"input: {info['input_mb']:.2f} MB, {info['rows']} rows ({source}); "
-        f"lexicon: {lexicon_path}; ratio {args.ratio}; best of {args.repeat}; "
-        "csgen 1 vs 2 threads: identical output"
+        f"input: {info['input_mb']:.2f} MB, {info['rows']} rows, {info['words']} words "
+        f"({source}); BL-CS: {bl_path}; ML-CS: {', '.join(ml_paths)}"
+        + (f" (missing: {', '.join(missing)})" if missing else "")
+        + f"; best of {args.repeat}; csgen output identical across {args.threads} threads"
     )
+    for name, why in skipped.items():
+        print(f"skipped {name}: {why}")
     if args.json is not None:
-        args.json.write_text(json.dumps({"info": info, "results": results}, indent=2) + "\n")
+        doc = {"info": info, "results": results, "scaling": scaling}
+        args.json.write_text(json.dumps(doc, indent=2) + "\n")
     return 0
 
 

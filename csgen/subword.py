@@ -332,6 +332,9 @@ def load_processor(model: Any) -> Any:
     return spm.SentencePieceProcessor(model_file=str(path))
 
 
+_ENCODE_BLOCK_ROWS = 2048
+
+
 def encode_offsets(
     text: pa.Array | pa.ChunkedArray, model: Any, *, num_threads: int = -1
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -341,21 +344,34 @@ def encode_offsets(
     pieces fixed by :func:`byte_piece_offsets`. Uses sentencepiece's batch
     ``offset_mapping`` encoding (``num_threads``; -1: all cores); it returns Python lists
     per row (there is no flat-buffer offset API in sentencepiece 0.2), which are flattened
-    here, the one per-row Python step. ``benchmarks/bench_spans.py`` measures both parts.
+    here block by block (2048 rows), the one per-row Python step.
+    ``benchmarks/bench_spans.py`` measures both parts.
     """
     sp = load_processor(model)
     if isinstance(text, pa.ChunkedArray):
         text = text.combine_chunks()
-    rows = text.fill_null("").to_pylist()
-    enc = sp.encode(rows, out_type="offset_mapping", return_bytes=True,
-                    num_threads=num_threads)
-    lens = np.fromiter((len(r["ids"]) for r in enc), dtype=_I64, count=len(enc))
-    piece_offsets = np.zeros(len(enc) + 1, dtype=_I64)
+    # Block by block: sentencepiece's per-piece Python objects for a whole column took
+    # about 200 bytes a piece (10 GB for 50k XQuAD contexts); a block's are freed at once.
+    n = len(text)
+    lens = np.zeros(n, dtype=_I64)
+    id_parts, offset_parts = [], []
+    for start in range(0, n, _ENCODE_BLOCK_ROWS):
+        rows = text.slice(start, _ENCODE_BLOCK_ROWS).fill_null("").to_pylist()
+        enc = sp.encode(rows, out_type="offset_mapping", return_bytes=True,
+                        num_threads=num_threads)
+        block = np.fromiter((len(r["ids"]) for r in enc), dtype=_I64, count=len(enc))
+        lens[start:start + len(rows)] = block
+        count = int(block.sum())
+        id_parts.append(np.fromiter(chain.from_iterable(r["ids"] for r in enc), dtype=_I64,
+                                    count=count))
+        offset_parts.append(np.fromiter(
+            chain.from_iterable(chain.from_iterable(r["offsets"] for r in enc)), dtype=_I64,
+            count=2 * count))
+        del enc, rows
+    piece_offsets = np.zeros(n + 1, dtype=_I64)
     np.cumsum(lens, out=piece_offsets[1:])
-    total = int(piece_offsets[-1])
-    ids = np.fromiter(chain.from_iterable(r["ids"] for r in enc), dtype=_I64, count=total)
-    flat = np.fromiter(chain.from_iterable(chain.from_iterable(r["offsets"] for r in enc)),
-                       dtype=_I64, count=2 * total)
+    ids = np.concatenate(id_parts) if id_parts else np.zeros(0, dtype=_I64)
+    flat = np.concatenate(offset_parts) if offset_parts else np.zeros(0, dtype=_I64)
     begins, ends = flat[0::2], flat[1::2]
     is_byte = np.fromiter((sp.IsByte(i) for i in range(sp.GetPieceSize())), dtype=np.bool_)
     begins, ends = byte_piece_offsets(piece_offsets, ids, begins, ends, is_byte)

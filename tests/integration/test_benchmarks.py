@@ -1,80 +1,111 @@
 """The benchmark suite runs (a seconds-long smoke run), so it never rots."""
 
+import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_bench_switch_smoke(tmp_path):
-    out = tmp_path / "bench.json"
+# -- the suite: python -m benchmarks / csgen bench ----------------------------------------------
+SUITE = ("switch", "pipeline", "lexicon", "spans", "stream")
+
+
+def test_suite_smoke(tmp_path):
+    """One seconds-long run of every benchmark writes the JSON, the Markdown report and the
+    plots, each holding every benchmark's figures."""
     proc = subprocess.run(
-        [sys.executable, str(REPO / "benchmarks" / "bench_switch.py"), "--smoke", "--json",
-         str(out)],
-        capture_output=True, text=True, timeout=300,
+        [sys.executable, "-m", "benchmarks", "--smoke", "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=300, cwd=REPO,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    (json_path,) = tmp_path.glob("*-smoke.json")
+    stem = json_path.stem
+    doc = json.loads(json_path.read_text())
+    assert set(doc["benchmarks"]) == set(SUITE)
+    for name, bench in doc["benchmarks"].items():
+        assert bench["returncode"] == 0 and bench["data"]["results"], name
+        assert bench["seconds"] > 0 and bench["peak_rss_mb"] > 10, name
+    machine = doc["machine"]
+    assert machine["cpu_count"] >= 1 and machine["cpu_model"] and machine["ram_gb"] > 0
+    assert machine["versions"]["pyarrow"] and machine["versions"]["csgen"]
+    assert len(machine["git_commit"]) == 40
+
+    # switching: the whole grid and every reference, with tokens/s and both ratios
+    switch = doc["benchmarks"]["switch"]["data"]
+    rows = switch["results"]
+    grid = {(r["mode"], r["ratio"], r["threads"]) for r in rows if r["method"].startswith(
+        "csgen ") and "thread" in r["method"]}
+    assert grid == {(m, x, n) for m in ("BL-CS", "ML-CS") for x in (0.25, 0.5, 1.0)
+                    for n in (1, 2)}
+    assert len(switch["info"]["ml_lexicons"]) >= 2
+    methods = {r["method"] for r in rows}
+    assert methods >= {"utf8_lower", "csgen switch (pipeline)", "polars replace_many",
+                       "datasets.map num_proc=2", "python loop"}
+    assert all(r["mb_s"] > 0 and r["tokens_s"] > 0 and r["x_utf8_lower"] > 0
+               and r["x_python_loop"] > 0 for r in rows)
+    assert {r["threads"] for r in switch["scaling"]} == {1, 2}
+    assert len({r["bytes"] for r in switch["scaling"]}) >= 3  # several input sizes
+    pipeline = doc["benchmarks"]["pipeline"]["data"]["results"]
+    assert {(r["size_gb"], r["workers"]) for r in pipeline} == {
+        (s, w) for s in (0.002, 0.005) for w in (1, 2)}
+    assert all(r["rows"] == r["input_rows"] and r["peak_rss_mb"] > 10 for r in pipeline)
+
+    md = (tmp_path / f"{stem}.md").read_text()
+    for heading in ("## Switching throughput", "## Whole pipeline", "## Lexicons",
+                    "## Span remapping", "## Streaming"):
+        assert heading in md
+    for cell in ("| x utf8_lower | x python loop |", "| csgen 2 threads | ML-CS | 2 |",
+                 "| polars replace_many", "| datasets.map num_proc=2", "| x 1 worker |",
+                 "| load .csglex |", "| remap_spans_arrow |", "| train step | transformer |"):
+        assert cell in md, cell
+    assert "FAILED" not in md
+
+    # --readme prints the README table of the newest results without running anything
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--readme", "--smoke", "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=60, cwd=REPO,
     )
     assert proc.returncode == 0, proc.stderr
-    assert "| csgen 2 threads |" in proc.stdout
-    results = json.loads(out.read_text())["results"]
-    assert {r["method"] for r in results} >= {"utf8_lower", "csgen 1 thread", "csgen 2 threads"}
-    assert all(r["mb_s"] > 0 for r in results)
+    assert "| csgen 2 threads | BL-CS | 2 |" in proc.stdout and "| x 1 worker |" in proc.stdout
+
+    pngs = [tmp_path / f"{stem}-{kind}.png" for kind in ("throughput", "scaling")]
+    if importlib.util.find_spec("matplotlib") is None:
+        assert "matplotlib" in doc["plots_skipped"]
+        pytest.skip("matplotlib is not installed (pip install 'csgen[bench]'): no PNG to check")
+    for png in pngs:
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+        assert f"]({png.name})" in md
 
 
-def test_bench_lexicon_smoke(tmp_path):
-    out = tmp_path / "bench.json"
-    proc = subprocess.run(
-        [sys.executable, str(REPO / "benchmarks" / "bench_lexicon.py"), "--smoke", "--json",
-         str(out)],
-        capture_output=True, text=True, timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert "| load .csglex |" in proc.stdout and "| induce CSLS top-1 | numpy |" in proc.stdout
-    results = json.loads(out.read_text())["results"]
-    assert all(r["seconds"] > 0 for r in results)
+def test_cli_bench_without_checkout(tmp_path, monkeypatch):
+    """`csgen bench` outside a source checkout is a one-line typed error, not a traceback."""
+    from click.testing import CliRunner
+
+    from csgen.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["bench", "--smoke"])
+    assert result.exit_code == 1
+    assert "no benchmark suite in" in result.output and "--suite-dir" in result.output
+    result = CliRunner().invoke(main, ["bench", "--suite-dir", str(tmp_path)])
+    assert result.exit_code == 1 and "no benchmark suite there" in result.output
 
 
-def test_bench_pipeline_smoke(tmp_path):
-    out = tmp_path / "bench.json"
-    proc = subprocess.run(
-        [sys.executable, str(REPO / "benchmarks" / "bench_pipeline.py"), "--smoke", "--json",
-         str(out)],
-        capture_output=True, text=True, timeout=300, cwd=tmp_path,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert "| input text | rows | workers |" in proc.stdout
-    results = json.loads(out.read_text())["results"]
-    assert {r["workers"] for r in results} == {1, 2}
-    assert all(r["peak_rss_mb"] > 10 and r["rows"] == r["input_rows"] for r in results)
+def test_cli_bench_runs_the_suite(tmp_path, monkeypatch):
+    """`csgen bench` finds the checkout from a folder inside it and passes its options on."""
+    from click.testing import CliRunner
 
+    from csgen.cli import main
 
-def test_bench_spans_smoke(tmp_path):
-    out = tmp_path / "bench.json"
-    proc = subprocess.run(
-        [sys.executable, str(REPO / "benchmarks" / "bench_spans.py"), "--smoke", "--json",
-         str(out)],
-        capture_output=True, text=True, timeout=300, cwd=tmp_path,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert "| piece_mask kernel |" in proc.stdout
-    results = {r["step"]: r for r in json.loads(out.read_text())["results"]}
-    assert set(results) >= {"switch", "remap_spans_arrow", "piece_mask kernel", "subword_view"}
-    assert all(r["rows_s"] > 0 for r in results.values())
-    assert results["remap_spans_arrow"]["first_call_s"] > 0
-
-
-def test_bench_stream_smoke(tmp_path):
-    out = tmp_path / "bench.json"
-    proc = subprocess.run(
-        [sys.executable, str(REPO / "benchmarks" / "bench_stream.py"), "--smoke", "--json",
-         str(out)],
-        capture_output=True, text=True, timeout=300, cwd=tmp_path,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert "| data | 2 workers |" in proc.stdout and "| train step | transformer |" in proc.stdout
-    results = json.loads(out.read_text())["results"]
-    data = [r for r in results if r["what"] == "data"]
-    assert {r["workers"] for r in data} == {0, 2}
-    assert all(r["data_s_per_step"] > 0 and r["ratio_to_step"]["bag"] > 0 for r in data)
-    assert all(r["step_s"] > 0 for r in results if r["what"] == "train step")
+    (tmp_path / "2000-01-02-smoke.json").write_text(json.dumps({
+        "date": "2000-01-02", "smoke": True, "benchmarks": {}, "machine": {}}))
+    monkeypatch.chdir(REPO / "examples")
+    result = CliRunner().invoke(main, ["bench", "--readme", "--smoke", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(main, ["bench", "--readme", "--out", str(tmp_path)])
+    assert result.exit_code == 1  # no full run there yet

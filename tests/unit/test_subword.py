@@ -204,3 +204,16 @@ def test_import_csgen_does_not_import_numba_or_sentencepiece(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=tmp_path)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_encode_offsets_blocks_give_the_same_arrays(char_model, monkeypatch):
+    texts = pa.array(["Grüße aus Köln", None, "", "x\ty 東京 🙂", "the cat", None, "a b c d"])
+    whole = W.encode_offsets(texts, char_model)
+    monkeypatch.setattr(W, "_ENCODE_BLOCK_ROWS", 2)
+    blocked = W.encode_offsets(pa.chunked_array([texts.slice(0, 3), texts.slice(3)]),
+                               char_model)
+    for a, b in zip(whole, blocked, strict=True):
+        assert a.dtype == np.int64 and a.tolist() == b.tolist()
+    piece_offsets, ids, begins, ends = whole
+    assert piece_offsets[0] == 0 and piece_offsets[-1] == len(ids) == len(begins) == len(ends)
+    assert piece_offsets[2] == piece_offsets[1]  # a null row has no pieces
