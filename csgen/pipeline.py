@@ -16,6 +16,7 @@ flight, each at most ``shard_rows`` rows or about ``shard_bytes`` input bytes.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import os
 import sys
 import time
@@ -29,7 +30,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .config import SwitchConfig, available_cores
-from .errors import ColumnError, ConfigError, MissingFileError, OutputExistsError, ResumeError
+from .errors import (
+    ColumnError,
+    ColumnTypeError,
+    ConfigError,
+    MissingFileError,
+    OutputExistsError,
+    ResumeError,
+)
 from .io.manifest import MANIFEST, Manifest, ShardRecord, identity_difference
 from .io.readers import ReadOptions, Source, open_source
 from .io.writers import (
@@ -532,8 +540,11 @@ def run_switch(
     config = replace(job.config, threads=threads)
     switcher = Switcher(list(lexicons), job.config)
     # Columns, their types and per-column options are checked before anything is written.
-    switcher.switch_batch(pa.RecordBatch.from_pylist([], schema=source.schema), job.columns,
-                          id_column=job.id_column)
+    try:
+        switcher.switch_batch(pa.RecordBatch.from_pylist([], schema=source.schema),
+                              job.columns, id_column=job.id_column)
+    except (ColumnError, ColumnTypeError) as e:  # name the input the columns were looked for in
+        raise type(e)(f"{source.spec}: {e}") from None
     answers = job.answer_policy(source.schema)
     for _, span_col in job.protect_spans:
         if span_col not in source.schema.names:
@@ -572,9 +583,21 @@ def run_switch(
     written = 0
     failed = False
 
+    def list_shards(records: list[ShardRecord]) -> None:
+        """List finished shards in the manifest; a shard it cannot list (disk full) is
+        removed, so every visible shard is a listed one (resume redoes it)."""
+        for rec in records:
+            manifest.shards[rec.index] = rec
+        try:
+            manifest.save(out_dir)
+        except OSError:
+            for rec in records:
+                del manifest.shards[rec.index]
+                (out_dir / rec.file).unlink(missing_ok=True)
+            raise
+
     def finish(record: ShardRecord) -> None:
-        manifest.shards[record.index] = record
-        manifest.save(out_dir)
+        list_shards([record])
         progress.shards_done += 1
         progress.rows_done += record.rows
         progress.input_bytes_done += record.input_bytes
@@ -622,7 +645,9 @@ def run_switch(
                     first = None
             pending[executor.submit(task)] = task.index
             del task
-            drain(workers)
+            # the inline executor has finished the task already: list it now, so an
+            # error stops the run before the next shard is written
+            drain(0 if executor is inline else workers)
         if first is not None:
             pending[inline.submit(first)] = first.index
             first = None
@@ -639,6 +664,15 @@ def run_switch(
     finally:
         if executor is not None and executor is not inline:
             executor.shutdown()
+        if failed:
+            # Shards that finished but were not drained yet (the inline executor runs a
+            # task at submit time; workers finish theirs during shutdown) are on disk:
+            # list them, so the manifest names every visible shard and resume reuses them.
+            done = [f.result() for f in sorted(pending, key=pending.__getitem__)
+                    if f.done() and not f.cancelled() and f.exception() is None]
+            if done:
+                with contextlib.suppress(OSError):  # disk full: the first error is reported
+                    list_shards(done)
         if failed and not manifest.shards:  # nothing finished: leave no trace of the attempt
             (out_dir / MANIFEST).unlink(missing_ok=True)
             if created and not any(out_dir.iterdir()):

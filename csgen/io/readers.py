@@ -876,16 +876,21 @@ class _JsonlReader(_Reader):
 
 def _read_json(data: bytes, opts: pa_json.ParseOptions) -> pa.Table:
     try:
-        return pa_json.read_json(io.BytesIO(data), parse_options=opts,
-                                 read_options=pa_json.ReadOptions(block_size=1 << 20,
-                                                                  use_threads=False))
+        table = pa_json.read_json(io.BytesIO(data), parse_options=opts,
+                                  read_options=pa_json.ReadOptions(block_size=1 << 20,
+                                                                   use_threads=False))
     except pa.ArrowInvalid as e:
         if "straddl" not in str(e):
             raise
-    # a line longer than 1 MiB: one block for the whole chunk
-    return pa_json.read_json(io.BytesIO(data), parse_options=opts,
-                             read_options=pa_json.ReadOptions(block_size=len(data) + 1,
-                                                              use_threads=False))
+        # a line longer than 1 MiB: one block for the whole chunk
+        table = pa_json.read_json(io.BytesIO(data), parse_options=opts,
+                                  read_options=pa_json.ReadOptions(block_size=len(data) + 1,
+                                                                   use_threads=False))
+    # pyarrow's JSON parser copies string bytes without checking UTF-8: an invalid byte
+    # would reach the output as an invalid string. Full validation raises ArrowInvalid,
+    # which sends the block down the error path (``file:LINE: not valid UTF-8``).
+    table.validate(full=True)
+    return table
 
 
 def _infer_json(data: bytes) -> pa.Schema:
@@ -1012,19 +1017,26 @@ class _CsvReader(_Reader):
         return _Probe(pa.schema([(n, pa.string()) for n in names]), names=tuple(names))
 
     def _peek_names(self, f: _File) -> tuple[tuple[str, ...], bool]:
-        ro = pa_csv.ReadOptions(use_threads=False, block_size=1 << 20,
-                                autogenerate_column_names=not self.header)
-        try:
-            with f.arrow_stream() as stream:
-                reader = pa_csv.open_csv(stream, read_options=ro,
-                                         parse_options=self._parse_options(lambda r: "skip"))
-                return tuple(reader.schema.names), False
-        except pa.ArrowInvalid as e:
-            if "Empty CSV file" in str(e):
-                return (), True
-            raise InputError(f"{f.name}: cannot read the first line: {_clean(e)}") from None
-        except _READ_ERRORS as e:
-            raise InputError(f"{f.name}: read error: {_clean(e)}") from None
+        block = 1 << 20
+        while True:
+            ro = pa_csv.ReadOptions(use_threads=False, block_size=block,
+                                    autogenerate_column_names=not self.header)
+            try:
+                with f.arrow_stream() as stream:
+                    reader = pa_csv.open_csv(stream, read_options=ro,
+                                             parse_options=self._parse_options(lambda r: "skip"))
+                    return tuple(reader.schema.names), False
+            except pa.ArrowInvalid as e:
+                # pyarrow says "Empty CSV file or block" (or "straddling") when the first
+                # row does not fit in a block: retry with a larger one, else it is empty
+                if _row_too_long(e) and block < _MAX_CSV_BLOCK and _longer_than(f, block):
+                    block *= 4
+                    continue
+                if "Empty CSV file" in str(e):
+                    return (), True
+                raise InputError(f"{f.name}: cannot read the first line: {_clean(e)}") from None
+            except _READ_ERRORS as e:
+                raise InputError(f"{f.name}: read error: {_clean(e)}") from None
 
     def _records(self, f: _File, probe: _Probe, schema: pa.Schema, bad: BadRows,
                  ) -> Iterator[tuple[pa.RecordBatch, list[int], int]]:
@@ -1037,28 +1049,47 @@ class _CsvReader(_Reader):
             invalid.append((row.number, row.expected_columns, row.actual_columns, row.text))
             return "skip"
 
-        ro = pa_csv.ReadOptions(use_threads=False, block_size=CSV_BLOCK_BYTES,
-                                column_names=names, skip_rows=1 if self.header else 0)
         co = pa_csv.ConvertOptions(column_types={n: pa.string() for n in names},
                                    strings_can_be_null=False)
         skipped: list[int] = []
         pending: list[tuple[int, int]] = []   # (example index, record) to resolve
         rows_before = 0
+        taken = 0   # highest record number of a bad row handled (a retry meets them again)
+        block = CSV_BLOCK_BYTES
         try:
-            with f.arrow_stream() as stream:
-                reader = pa_csv.open_csv(stream, read_options=ro,
-                                         parse_options=self._parse_options(handler),
-                                         convert_options=co)
-                while True:
-                    try:
-                        batch = reader.read_next_batch()
-                    except StopIteration:
-                        batch = None
-                    self._take_invalid(f, invalid, skipped, pending, bad)
-                    if batch is None:
-                        break
-                    yield batch, skipped, rows_before
-                    rows_before += batch.num_rows
+            while True:
+                ro = pa_csv.ReadOptions(use_threads=False, block_size=block,
+                                        column_names=names, skip_rows=1 if self.header else 0)
+                rows_read = 0
+                try:
+                    with f.arrow_stream() as stream:
+                        reader = pa_csv.open_csv(stream, read_options=ro,
+                                                 parse_options=self._parse_options(handler),
+                                                 convert_options=co)
+                        while True:
+                            try:
+                                batch = reader.read_next_batch()
+                            except StopIteration:
+                                batch = None
+                            invalid[:] = [x for x in invalid if x[0] is None or x[0] > taken]
+                            taken = max([taken] + [x[0] for x in invalid if x[0] is not None])
+                            self._take_invalid(f, invalid, skipped, pending, bad)
+                            if batch is None:
+                                break
+                            rows_read += batch.num_rows
+                            if rows_read > rows_before:   # rows an earlier try did not yield
+                                batch = batch.slice(batch.num_rows - (rows_read - rows_before))
+                                yield batch, skipped, rows_before
+                                rows_before += batch.num_rows
+                    return
+                except pa.ArrowInvalid as e:
+                    # A row longer than the block: read the file again with a larger block,
+                    # skipping the rows already yielded (rare: rows of several MiB).
+                    if (not _row_too_long(e) or block >= _MAX_CSV_BLOCK
+                            or not _longer_than(f, block)):
+                        raise
+                    invalid.clear()
+                    block *= 4
         except pa.ArrowInvalid as e:
             m = _ROW_NUMBER.search(str(e))
             msg = _clean(e)
@@ -1068,6 +1099,8 @@ class _CsvReader(_Reader):
                 col = re.search(r"column #(\d+)", str(e))
                 where = f"column {names[int(col.group(1))]!r}: " if col else ""
                 raise InputError(f"{f.name}:{line}: {where}{msg}") from None
+            if _row_too_long(e):
+                msg = f"a row longer than {block >> 20} MiB, or a quote never closed ({msg})"
             raise InputError(f"{f.name}: {msg}") from None
         finally:
             if pending:
@@ -1102,6 +1135,26 @@ class _CsvReader(_Reader):
 
     def _lines(self, f: _File, records: list[int]) -> dict[int, int]:
         return _record_lines(f, records, self.quoted, self.delimiter)
+
+
+_MAX_CSV_BLOCK = 256 << 20   # largest pyarrow.csv block tried for one long row
+
+
+def _row_too_long(e: BaseException) -> bool:
+    """pyarrow.csv's words for a row that does not fit in one block."""
+    msg = str(e)
+    return "straddl" in msg or "Empty CSV file or block" in msg
+
+
+def _longer_than(f: _File, n: int) -> bool:
+    """The (decompressed) file holds more than ``n`` bytes."""
+    with _reading(f.name), f.open() as fh:
+        while n >= 0:
+            piece = fh.read(min(n + 1, 8 << 20))
+            if not piece:
+                return False
+            n -= len(piece)
+        return True
 
 
 def _record_lines(f: _File, records: list[int], quoted: bool,
@@ -1322,7 +1375,10 @@ class _SquadReader(_Reader):
         try:
             doc = json.loads(raw)
         except UnicodeDecodeError as e:
-            raise InputError(f"{f.name}: not valid UTF-8 (byte {e.start})") from None
+            line = raw.count(b"\n", 0, e.start) + 1
+            column = e.start - raw.rfind(b"\n", 0, e.start)
+            raise InputError(f"{f.name}:{line}: not valid UTF-8 (byte {column} of the line)"
+                             ) from None
         except json.JSONDecodeError as e:
             raise InputError(f"{f.name}:{e.lineno}: invalid JSON at column {e.colno}: "
                              f"{e.msg}") from None

@@ -29,7 +29,9 @@ _SPLIT = {"muse": 0, "tsv": 1, "wikititles": 2}
 WIKITITLES_SEPARATOR = " ||| "
 
 
-_OTHER_ENCODINGS = ((b"\xff\xfe", "UTF-16 (little-endian)"), (b"\xfe\xff", "UTF-16 (big-endian)"))
+_OTHER_ENCODINGS = ((b"\xff\xfe\x00\x00", "UTF-32 (little-endian)"),
+                    (b"\x00\x00\xfe\xff", "UTF-32 (big-endian)"),
+                    (b"\xff\xfe", "UTF-16 (little-endian)"), (b"\xfe\xff", "UTF-16 (big-endian)"))
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -45,8 +47,17 @@ def _check_text_encoding(path: Path, data: bytes) -> None:
     for bom, name in _OTHER_ENCODINGS:
         if data.startswith(bom):
             raise LexiconFormatError(
-                f"the file is {name}, csgen reads UTF-8 (convert it, e.g. iconv -f UTF-16 "
-                "-t UTF-8)", path, 1)
+                f"the file is {name}, csgen reads UTF-8 (convert it, e.g. iconv -f "
+                f"{name.split()[0]} -t UTF-8)", path, 1)
+    # NUL is valid UTF-8 but never in a dictionary: UTF-16/32 without a byte order mark
+    # would otherwise parse into entries of NUL-separated letters.
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        column = nul - (data.rfind(b"\n", 0, nul) + 1) + 1
+        raise LexiconFormatError(
+            f"NUL byte at column {column}: the file looks like UTF-16 or UTF-32 without a byte "
+            "order mark, csgen reads UTF-8 (convert it with iconv -t UTF-8)", path, line)
 
 
 def _packed(offsets: np.ndarray, data: np.ndarray) -> pa.Array:
