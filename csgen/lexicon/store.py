@@ -89,8 +89,11 @@ def read_header(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     try:
         with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
             start = f.read(16)
-            header, _ = _parse_header(path, start, f.read)
+            # Never read past the end: a corrupt length must not become an allocation of
+            # that size (an OverflowError for 2**63 - 1; found by fuzz/fuzz_csglex.py).
+            header, _ = _parse_header(path, start, lambda n: f.read(min(n, size)))
     except OSError as e:
         raise LexiconReadError(f"cannot read lexicon {str(path)!r}: {e.strerror or e}") from None
     return header
@@ -109,8 +112,17 @@ def _parse_header(path: Path, start: bytes, read: Any) -> tuple[dict[str, Any], 
         raise CorruptLexiconError("truncated .csglex file (header cut short)", path)
     try:
         header = json.loads(head.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise CorruptLexiconError("corrupt .csglex header", path) from None
+    # Valid JSON is not yet a header: 0 or [] would fail below with AttributeError, and
+    # wrong field types later with TypeError (found by fuzz/fuzz_csglex.py).
+    if not isinstance(header, dict):
+        raise CorruptLexiconError("corrupt .csglex header (not a JSON object)", path)
+    for key, types in (("payload_bytes", int), ("provenance", list), ("target_langs", list),
+                       ("name", (str, type(None))), ("source_lang", (str, type(None)))):
+        value = header.get(key)
+        if key in header and (not isinstance(value, types) or isinstance(value, bool)):
+            raise CorruptLexiconError(f"corrupt .csglex header ({key} is {value!r})", path)
     if header.get("format") != "csglex" or header.get("version") != FORMAT_VERSION:
         raise CorruptLexiconError(
             f"unsupported .csglex version {header.get('version')!r} "
@@ -134,7 +146,7 @@ def load(path: str | Path, lang: str | None = None) -> Lexicon:
     header, start = _parse_header(path, data[:16].to_pybytes(),
                                   _Reader(data, 16).read)
     size = header.get("payload_bytes")
-    if not isinstance(size, int) or data.size < start + size:
+    if not isinstance(size, int) or size < 0 or data.size < start + size:
         raise CorruptLexiconError(
             f"truncated .csglex file ({data.size} bytes, expected {start + (size or 0)})", path
         )
@@ -143,10 +155,21 @@ def load(path: str | Path, lang: str | None = None) -> Lexicon:
         raise CorruptLexiconError("checksum mismatch: the file is corrupt or was altered", path)
     try:
         table = ipc.open_file(payload).read_all()
-    except pa.ArrowException as e:
+    except (pa.ArrowException, OSError) as e:
+        # Arrow's IOError status (a footer that fails flatbuffer verification) surfaces as a
+        # plain OSError, not an ArrowException (found by fuzz/fuzz_csglex.py).
         raise CorruptLexiconError(f"unreadable entry table: {e}", path) from None
     if not table.schema.equals(ENTRY_SCHEMA):
         raise CorruptLexiconError(f"unexpected entry schema {table.schema}", path)
+    try:
+        # The IPC reader checks structure, not values: offsets past the data (which crash
+        # the compute kernels the Lexicon runs next) or invalid UTF-8 pass it, even under a
+        # matching checksum, which only proves the file is what its writer wrote. One linear
+        # pass over the entries, after the schema check (validate() decodes field names,
+        # which may not be UTF-8 in a foreign schema); found by fuzz/fuzz_csglex.py.
+        table.validate(full=True)
+    except pa.ArrowException as e:
+        raise CorruptLexiconError(f"invalid entry table: {e}", path) from None
     if lang is not None:
         langs = header.get("target_langs", [])
         if len(langs) != 1:

@@ -183,15 +183,18 @@ struct Field {
 };
 
 // Splits line [pos, end) into fields; returns the field count (fields past
-// kMaxFields are counted, not stored).
+// kMaxFields are counted, not stored). *blank: no field holds anything, stored
+// or not (a line "\t\t\tx" is not blank, it has four fields).
 constexpr int kMaxFields = 3;
 int split_line(const uint8_t* s, size_t pos, size_t end, const PairFormat& fmt, Field* fields,
-               bool* tabbed) {
+               bool* tabbed, bool* blank) {
   int n = 0;
+  *blank = true;
   auto add = [&](size_t a, size_t b) {
     while (a < b && is_blank(s[a])) ++a;
     while (b > a && is_blank(s[b - 1])) --b;
     if (n < kMaxFields) fields[n] = Field{a, b};
+    if (a < b) *blank = false;
     ++n;
   };
   *tabbed = std::memchr(s + pos, '\t', end - pos) != nullptr;
@@ -277,9 +280,8 @@ Status parse_pairs(const uint8_t* s, size_t n, const PairFormat& fmt, ParsedPair
     if (!utf8::validate(s + pos, end - pos, &bad)) {
       problem = "invalid UTF-8 at column " + std::to_string(bad + 1);
     } else {
-      n_fields = split_line(s, pos, end, fmt, fields, &tabbed);
       bool blank = true;
-      for (int f = 0; f < std::min(n_fields, kMaxFields); ++f) blank &= fields[f].a == fields[f].b;
+      n_fields = split_line(s, pos, end, fmt, fields, &tabbed, &blank);
       if (blank) {
         pos = next;
         continue;

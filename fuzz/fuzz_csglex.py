@@ -1,0 +1,13 @@
+"""atheris target ``csglex``: see ``harness.check_csglex`` for what is checked.
+
+Run it through ``fuzz/run.py``, or directly with libFuzzer flags (new inputs go to the
+first folder, the seeds are read from the second)::
+
+    python fuzz/fuzz_csglex.py WORK_DIR fuzz/corpus/csglex \\
+        -dict=fuzz/csgen.dict -max_total_time=60
+"""
+
+from _entry import run
+
+if __name__ == "__main__":
+    run("csglex")
