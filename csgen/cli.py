@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -436,7 +437,7 @@ def eval_baselines(xquad_r: Path | None, squad_files: tuple[str, ...],
                    settings: tuple[str, ...], translate: tuple[str, ...],
                    json_path: Path | None) -> None:
     """BM25, and Translate-Test BM25 when --translate is given (tested against BM25)."""
-    from .eval.run import Setting, bm25_system, evaluate, load_data, tests_markdown
+    from .eval.run import Setting, bm25_system, evaluate, load_data
 
     parsed = [Setting.parse(x) for x in settings]
     langs = sorted({lang for x in parsed for lang in x.langs})
@@ -449,12 +450,7 @@ def eval_baselines(xquad_r: Path | None, squad_files: tuple[str, ...],
         systems["translate-test"] = bm25_system(lexicons)
     report, tests = evaluate(data, parsed, systems,
                              reference="bm25" if translate else None)
-    click.echo(report.to_markdown(), nl=False)
-    if tests:
-        click.echo("\n" + tests_markdown(tests), nl=False)
-    if json_path is not None:
-        json_path.write_text(json.dumps({"report": report.to_dict(), "tests": tests},
-                                        indent=2) + "\n", encoding="utf-8")
+    _echo_report(report, tests, json_path)
 
 
 _EVAL_DATA_OPTIONS = [
@@ -485,19 +481,13 @@ def _eval_models(models: tuple[Path, ...], compare: bool, xquad_r: Path | None,
                  squad_files: tuple[str, ...], settings: tuple[str, ...], baseline: bool,
                  tokenizer: str | None, device: str, json_path: Path | None,
                  rerank: Path | None = None, rerank_k: int = 20) -> None:
-    from .eval.run import tests_markdown
     from .train.jobs import evaluate_models
 
     squad = dict(_lang_pair(x, "--squad") for x in squad_files)
     report, tests = evaluate_models(models, settings, xquad_r=xquad_r, squad_files=squad,
                                     baseline=baseline, compare=compare, tokenizer=tokenizer,
                                     device=device, rerank=rerank, rerank_k=rerank_k)
-    click.echo(report.to_markdown(), nl=False)
-    if tests:
-        click.echo("\n" + tests_markdown(tests), nl=False)
-    if json_path is not None:
-        json_path.write_text(json.dumps({"report": report.to_dict(), "tests": tests},
-                                        indent=2) + "\n", encoding="utf-8")
+    _echo_report(report, tests, json_path)
 
 
 @eval_group.command("model")
@@ -588,6 +578,18 @@ def train_command(config_file: Path | None, quiet: bool, **flags: object) -> Non
         click.echo(f"csgen train: {meta['data']['train_pairs']:,} pairs, "
                    f"{len(meta['losses'])} epochs (losses {losses}), best epoch "
                    f"{meta['best_epoch']}; wrote {Path(job.output) / 'model.json'}")
+
+
+def _echo_report(report: Any, tests: list[dict[str, Any]], json_path: Path | None) -> None:
+    """An evaluation's Markdown tables (and t-tests) on stdout; JSON to ``json_path``."""
+    from .eval.run import tests_markdown
+
+    click.echo(report.to_markdown(), nl=False)
+    if tests:
+        click.echo("\n" + tests_markdown(tests), nl=False)
+    if json_path is not None:
+        json_path.write_text(json.dumps({"report": report.to_dict(), "tests": tests},
+                                        indent=2) + "\n", encoding="utf-8")
 
 
 def _lang_pair(text: str, flag: str) -> tuple[str, str]:
