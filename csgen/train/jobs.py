@@ -46,6 +46,7 @@ from .loop import (
     train_biencoder,
     train_crossencoder,
 )
+from .model import positive_int
 from .pairs import split_by_title, squad_pairs
 
 __all__ = ["TrainJob", "TrainReporter", "evaluate_models", "load_config_file", "load_model_dir",
@@ -413,8 +414,7 @@ def rerank_ranker(base: Callable[[Any, int], np.ndarray], cross: Any, *, rerank_
     cross-encoder ``cross`` (:func:`rerank`); ranks below ``rerank_k`` stay. ``cross`` is a
     ``csgen train --cross-encoder`` directory (its recorded tokenizer, or ``tokenizer``) or
     a :class:`~csgen.train.model.CrossEncoder` (then ``tokenizer`` is required)."""
-    if isinstance(rerank_k, bool) or not isinstance(rerank_k, int) or rerank_k < 1:
-        raise ConfigError(f"rerank-k must be a positive integer, got {rerank_k!r}")
+    positive_int("rerank-k", rerank_k)
     if isinstance(cross, (str, os.PathLike)):
         cross, sp, _ = load_model_dir(cross, tokenizer=tokenizer, device=device,
                                       kind="cross-encoder")

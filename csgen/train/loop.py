@@ -28,7 +28,7 @@ import torch
 from ..errors import ConfigError, MissingFileError, ResumeError
 from ..subword import load_processor
 from .hf import HFTokenizer, is_hf_dir, load_hf_tokenizer
-from .model import BiEncoder, CrossEncoder, EncoderConfig, hard_negatives
+from .model import BiEncoder, CrossEncoder, EncoderConfig, hard_negatives, positive_int
 
 __all__ = ["TrainConfig", "TrainResult", "encode_texts", "load_biencoder", "load_crossencoder",
            "load_tokenizer", "pad_batch", "rerank", "resolve_device", "tokenize",
@@ -66,9 +66,7 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         for name in ("epochs", "batch_size", "max_length"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise ConfigError(f"{name} must be a positive integer, got {v!r}")
+            positive_int(name, getattr(self, name))
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ConfigError(f"seed must be a non-negative integer, got {self.seed!r}")
         for name in ("lr", "temperature"):
@@ -457,8 +455,7 @@ def rerank(cross: CrossEncoder, tokenizer: Any, queries: Sequence[str],
     candidate``, best first (ties keep the given order); ``int64[n_queries, min(k, width)]``.
     Queries and candidates are cut to the model's ``max_length``; pairs are scored
     ``batch_size`` at a time."""
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise ConfigError(f"k must be a positive integer, got {k!r}")
+    positive_int("k", k)
     ranked = np.asarray(ranked, dtype=np.int64)
     if ranked.ndim != 2 or len(ranked) != len(queries):
         raise ConfigError(f"ranked must be (n_queries, k) with n_queries = {len(queries)}, "

@@ -34,7 +34,7 @@ __all__ = ["BiEncoder", "CrossEncoder", "Encoder", "EncoderConfig", "hard_negati
 KINDS = ("bag", "transformer", "hf")
 
 
-def _positive_int(name: str, value: Any) -> None:
+def positive_int(name: str, value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ConfigError(f"{name} must be a positive integer, got {value!r}")
 
@@ -60,7 +60,7 @@ class EncoderConfig:
         if self.kind not in KINDS:
             raise ConfigError(f"kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
         for name in ("vocab_size", "dim", "layers", "heads", "max_length"):
-            _positive_int(name, getattr(self, name))
+            positive_int(name, getattr(self, name))
         if self.kind == "transformer" and self.dim % self.heads:
             raise ConfigError(f"dim ({self.dim}) must be a multiple of heads ({self.heads})")
         if not isinstance(self.dropout, (int, float)) or not 0.0 <= self.dropout < 1.0:
