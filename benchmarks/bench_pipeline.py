@@ -29,6 +29,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from csgen.io.manifest import read_manifest
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("CSGEN_SHARED_DATA", REPO.parent / "shared" / "data"))
 SAMPLE = REPO / "examples" / "sample"
@@ -138,7 +140,7 @@ def run_switch(src: Path, out: Path, lexicon: Path, workers: int) -> dict[str, A
     seconds = time.perf_counter() - started
     if proc.returncode != 0:
         raise SystemExit(f"csgen switch failed: {err}")
-    manifest = json.loads((out / "manifest.json").read_text())
+    manifest = read_manifest(out)
     return {"seconds": seconds, "peak_rss_mb": sampler.peak / 2**20,
             "rows": manifest["summary"]["rows"], "shards": manifest["summary"]["shards"]}
 

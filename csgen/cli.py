@@ -55,7 +55,7 @@ def main() -> None:
 @click.option("-c", "--columns", required=True,
               help="Comma-separated string columns to switch, e.g. query,passage.")
 @click.option("-o", "--output", "output_dir", type=click.Path(path_type=Path), required=True,
-              help="Output directory (shards and manifest.json).")
+              help="Output directory (shards and their manifest, .csgen-manifest.parquet).")
 @click.option("--langs", default=None,
               help="Languages per column, e.g. query=de,passage=de+ar+ru (default: all).")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
@@ -184,7 +184,17 @@ def _print_summary(summary: RunSummary) -> None:
     console.print(table)
     if summary.bad_rows:
         console.print(f"skipped {summary.bad_rows:,} malformed input rows (see the manifest)")
-    console.print(f"wrote {len(summary.outputs)} shards and {summary.manifest}")
+    console.print(f"wrote {len(summary.outputs)} shards and their manifest "
+                  f"(csgen manifest {summary.manifest.parent if summary.manifest else ''})")
+
+
+@main.command("manifest")
+@click.argument("output_dir", type=click.Path(path_type=Path))
+def manifest_command(output_dir: Path) -> None:
+    """Print the manifest of a csgen switch output directory as JSON."""
+    from .io.manifest import read_manifest
+
+    click.echo(json.dumps(read_manifest(output_dir), indent=2, ensure_ascii=False))
 
 
 # -- csgen lexicon ------------------------------------------------------------------------------

@@ -4,8 +4,8 @@ The main process reads the input as a stream of record batches and cuts it into
 shards at fixed row or byte counts (a function of the input alone). Each shard
 is switched and written by a worker (this process, worker processes, or Ray
 actors) as ``part-NNNNN.parquet`` through a temporary name; the main process
-records every finished shard in ``manifest.json`` (atomically). Row keys are
-global row indices (or the id column), so the output does not depend on the
+records every finished shard in the manifest (atomically; :mod:`csgen.io.manifest`).
+Row keys are global row indices (or the id column), so the output does not depend on the
 number of workers, the threads or the shard size; a resumed run skips the
 shards the manifest vouches for and rewrites the others to the same bytes.
 
@@ -38,7 +38,7 @@ from .errors import (
     OutputExistsError,
     ResumeError,
 )
-from .io.manifest import MANIFEST, Manifest, ShardRecord, identity_difference
+from .io.manifest import Manifest, ShardRecord, identity_difference, is_manifest_name
 from .io.readers import ReadOptions, Source, open_source
 from .io.writers import (
     COMPRESSIONS,
@@ -69,7 +69,7 @@ class SwitchJob:
 
     Attributes:
         input: file, directory, glob or fsspec URL (see :func:`csgen.io.open_source`).
-        output_dir: where ``part-NNNNN.<format>`` and ``manifest.json`` go.
+        output_dir: where ``part-NNNNN.<format>`` and the manifest go.
         columns: string columns to switch; every other column passes through.
         lexicons: ``.csglex``/raw lexicon specs (``LANG=PATH`` allowed) or
             :class:`~csgen.Lexicon` objects (pickled to worker processes).
@@ -394,6 +394,32 @@ class ShardWorker:
 
             self.tokenizer = sentencepiece.SentencePieceProcessor(model_file=setup.tokenizer)
 
+    def process(self, batch: pa.RecordBatch, row_base: int,
+                stats: SwitchStats | None = None) -> tuple[pa.RecordBatch, int, list[str]]:
+        """One batch through the steps: switch (with answers and protected spans when
+        asked), then the subword view. Returns the output batch, the rows dropped
+        (bad answers with ``skip_bad``) and the first messages about them."""
+        s = self.setup
+        dropped, examples = 0, []
+        if self.qa is None:
+            out = self.switcher.switch_batch(batch, s.columns, id_column=s.id_column,
+                                             row_base=row_base, stats=stats)
+        else:
+            from .qa import switch_qa_batch
+
+            res = switch_qa_batch(self.switcher, batch, s.columns, self.qa,
+                                  id_column=s.id_column, row_base=row_base, stats=stats)
+            out, dropped, examples = res.batch, res.dropped, res.examples or []
+        if self.tokenizer is not None:
+            from .subword import add_subword_columns
+
+            out = add_subword_columns(out, s.columns, self.tokenizer, langs=self.switcher.langs)
+        return out, dropped, examples
+
+    def output_schema(self, input_schema: pa.Schema) -> pa.Schema:
+        """The schema the shards of an input with ``input_schema`` get."""
+        return self.process(pa.RecordBatch.from_pylist([], schema=input_schema), 0)[0].schema
+
     def run(self, task: ShardTask) -> ShardRecord:
         s = self.setup
         table = task.table
@@ -408,22 +434,9 @@ class ShardWorker:
             piece = table.slice(start, step).combine_chunks()
             batch = (piece.to_batches()[0] if piece.num_rows
                      else pa.RecordBatch.from_pylist([], schema=table.schema))
-            if self.qa is None:
-                out = self.switcher.switch_batch(batch, s.columns, id_column=s.id_column,
-                                                 row_base=task.row_start + start, stats=stats)
-            else:
-                from .qa import switch_qa_batch
-
-                res = switch_qa_batch(self.switcher, batch, s.columns, self.qa,
-                                      id_column=s.id_column, row_base=task.row_start + start,
-                                      stats=stats)
-                out, dropped = res.batch, dropped + res.dropped
-                examples += (res.examples or [])[:MAX_DROPPED_EXAMPLES - len(examples)]
-            if self.tokenizer is not None:
-                from .subword import add_subword_columns
-
-                out = add_subword_columns(out, s.columns, self.tokenizer,
-                                          langs=self.switcher.langs)
+            out, n_dropped, messages = self.process(batch, task.row_start + start, stats)
+            dropped += n_dropped
+            examples += messages[:MAX_DROPPED_EXAMPLES - len(examples)]
             if encoder is None:
                 encoder = ShardEncoder(out.schema, s.output_format, s.compression)
             encoder.write(pa.Table.from_batches([out]))
@@ -560,14 +573,6 @@ def run_switch(
         "input": source.fingerprint(),
     }
     out_dir = job.output_dir
-    created = not out_dir.exists()
-    manifest = _prepare_output(out_dir, identity, job)
-    reused = {i for i, rec in manifest.shards.items() if rec.verify(out_dir)}
-    manifest.shards = {i: manifest.shards[i] for i in reused}
-    manifest.status = "running"
-    manifest.summary = None
-    manifest.save(out_dir)
-
     setup = WorkerSetup(
         lexicons=tuple(x if isinstance(x, Lexicon) else str(x) for x in job.lexicons),
         config=config, columns=job.columns, id_column=job.id_column,
@@ -575,9 +580,20 @@ def run_switch(
         compression=job.compression, row_group_rows=job.read.batch_rows,
         answers=answers, protect_spans=job.protect_spans, protect_regex=job.protect_regex,
         skip_bad=job.read.on_bad_row == "skip", tokenizer=job.tokenizer)
+    inline_worker = ShardWorker(setup, switcher)
+    schema = inline_worker.output_schema(source.schema)
+    created = not out_dir.exists()
+    manifest = _prepare_output(out_dir, identity, job)
+    manifest.output_format, manifest.schema = job.output_format, schema
+    reused = {i for i, rec in manifest.shards.items() if rec.verify(out_dir)}
+    manifest.shards = {i: manifest.shards[i] for i in reused}
+    manifest.status = "running"
+    manifest.summary = None
+    manifest.save(out_dir)
+
     progress = Progress(rows_total=source.num_rows)
     run_started = time.perf_counter()
-    inline = InlineExecutor(ShardWorker(setup, switcher))
+    inline = InlineExecutor(inline_worker)
     executor: Executor | None = None
     pending: dict[cf.Future[ShardRecord], int] = {}  # future -> shard index (no tables held)
     written = 0
@@ -621,7 +637,7 @@ def run_switch(
                 rec = manifest.shards[task.index]
                 if rec.rows != task.table.num_rows or rec.row_start != task.row_start:
                     raise ResumeError(
-                        f"{out_dir / MANIFEST}: shard {task.index} covered rows "
+                        f"{out_dir}: the manifest's shard {task.index} covered rows "
                         f"{rec.row_start}..{rec.row_start + rec.rows} but the input now cuts "
                         f"to {task.row_start}..{task.row_start + task.table.num_rows}")
                 progress.shards_reused += 1
@@ -674,7 +690,7 @@ def run_switch(
                 with contextlib.suppress(OSError):  # disk full: the first error is reported
                     list_shards(done)
         if failed and not manifest.shards:  # nothing finished: leave no trace of the attempt
-            (out_dir / MANIFEST).unlink(missing_ok=True)
+            manifest.remove(out_dir)
             if created and not any(out_dir.iterdir()):
                 out_dir.rmdir()
 
@@ -707,13 +723,14 @@ def _prepare_output(out_dir: Path, identity: dict[str, Any], job: SwitchJob) -> 
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputExistsError(f"{out_dir}: exists and is not a directory")
     entries = [p for p in out_dir.iterdir()] if out_dir.is_dir() else []
-    visible = [p for p in entries if not p.name.startswith(".")]
+    # The manifest is a hidden file (see csgen.io.manifest) but part of the run.
+    visible = [p for p in entries if not p.name.startswith(".") or is_manifest_name(p.name)]
     if job.resume:
         old = Manifest.load(out_dir) if out_dir.is_dir() else None
         if old is None:
             if visible:
-                raise ResumeError(f"{out_dir}: cannot resume: no {MANIFEST} (not a csgen "
-                                  "output directory, or the run never started)")
+                raise ResumeError(f"{out_dir}: cannot resume: no csgen manifest here (not a "
+                                  "csgen output directory, or the run never started)")
         else:
             diff = identity_difference(old.identity, identity)
             if diff is not None:
@@ -728,7 +745,8 @@ def _prepare_output(out_dir: Path, identity: dict[str, Any], job: SwitchJob) -> 
                 f"{out_dir}: output directory is not empty; pass --resume to continue the run "
                 "it holds or --overwrite to replace it")
         for path in visible:
-            if path.name == MANIFEST or (path.name.startswith("part-") and path.is_file()):
+            if is_manifest_name(path.name) or (path.name.startswith("part-")
+                                               and path.is_file()):
                 path.unlink()
     if out_dir.is_dir():
         remove_stale_temporaries(out_dir)
@@ -751,7 +769,7 @@ def _summarise(manifest: Manifest, source: Source, out_dir: Path, seconds: float
         outputs=[out_dir / r.file for r in records],
         shards_written=len(fresh), shards_reused=len(records) - len(fresh),
         rows_written=sum(r.rows for r in fresh), bytes_written=sum(r.input_bytes for r in fresh),
-        bad_rows=source.bad_rows.count + dropped, manifest=out_dir / MANIFEST)
+        bad_rows=source.bad_rows.count + dropped, manifest=out_dir / manifest.name)
 
 
 def _summary_dict(summary: RunSummary, source: Source) -> dict[str, Any]:

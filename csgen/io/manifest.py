@@ -1,9 +1,23 @@
-"""``OUTDIR/manifest.json``: what a run is (its identity) and what it has written.
+"""The run's manifest: what a run is (its identity) and what it has written.
 
 The manifest is rewritten atomically after every finished shard, so at any moment
 it lists exactly the shards that are complete and verified by checksum. ``--resume``
 compares the identity (csgen version aside: parameters, seed, lexicon fingerprints,
 input fingerprint) and skips the shards whose files still match.
+
+Where it lives, and why there: the readers users point at ``OUTDIR`` disagree on what
+they skip. Arrow, pandas and Ray skip names starting with ``.`` or ``_`` (Hive's rule);
+HF ``datasets`` skips only ``.`` names and fails on an empty file; polars skips only
+empty files and refuses a directory whose files differ in extension, hidden ones
+included; DuckDB reads ``*.parquet``. The one name and content every one of them
+accepts is a hidden file *of the shards' own format* with *the shards' schema* and no
+rows: so the manifest's JSON rides in the schema metadata (key ``csgen.manifest``) of
+``OUTDIR/.csgen-manifest.parquet`` (``.arrow`` for Arrow shards), the way Spark's
+``_common_metadata`` is a Parquet footer. Readers that honour hidden files skip it,
+the others read zero rows of the right schema. SQuAD JSON shards get a plain
+``.csgen-manifest.json``. ``csgen manifest OUTDIR`` (:func:`read_manifest`) prints it.
+Runs of csgen 0.1 wrote ``OUTDIR/manifest.json``: it is still read (``--resume``) and
+replaced by the new file at the next save.
 """
 
 from __future__ import annotations
@@ -14,13 +28,97 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from .. import __version__
 from ..errors import ResumeError
 from .writers import file_checksum, write_atomic
 
-MANIFEST = "manifest.json"
 MANIFEST_FORMAT = "csgen-manifest"
 MANIFEST_VERSION = 1
+#: schema-metadata key of the manifest's JSON in a Parquet/Arrow manifest file
+MANIFEST_KEY = b"csgen.manifest"
+#: manifest file name per output format
+MANIFEST_NAMES = {"parquet": ".csgen-manifest.parquet", "arrow": ".csgen-manifest.arrow",
+                  "squad": ".csgen-manifest.json"}
+#: the manifest of csgen 0.1 runs, read for ``--resume`` and replaced at the next save
+LEGACY_MANIFEST = "manifest.json"
+
+
+def is_manifest_name(name: str) -> bool:
+    """``name`` is a manifest file (any format, or the legacy ``manifest.json``)."""
+    return name == LEGACY_MANIFEST or name in MANIFEST_NAMES.values()
+
+
+def manifest_path(directory: str | Path) -> Path | None:
+    """The manifest file in ``directory`` (the current layout first, then the legacy
+    ``manifest.json``), or None when there is none."""
+    directory = Path(directory)
+    for name in (*MANIFEST_NAMES.values(), LEGACY_MANIFEST):
+        path = directory / name
+        if path.is_file():
+            return path
+    return None
+
+
+def read_manifest(directory: str | Path) -> dict[str, Any]:
+    """The manifest of a ``csgen switch`` output directory, as the JSON object it holds.
+
+    Example:
+        >>> read_manifest("out")["summary"]["rows"]  # doctest: +SKIP
+        240
+    """
+    path = manifest_path(directory)
+    if path is None:
+        raise ResumeError(f"{directory}: no csgen manifest here (not a csgen output directory, "
+                          "or the run never finished a shard)")
+    return _decode(path)
+
+
+def encode_manifest(data: dict[str, Any], output_format: str, schema: pa.Schema) -> bytes:
+    """The manifest file's bytes: ``data`` as JSON inside a zero-row file of
+    ``output_format`` with ``schema`` (plain JSON for ``squad``)."""
+    text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    if output_format == "squad":
+        return text.encode("utf-8")
+    schema = schema.with_metadata({**(schema.metadata or {}), MANIFEST_KEY: text.encode()})
+    sink = pa.BufferOutputStream()
+    if output_format == "parquet":
+        import pyarrow.parquet as pq
+
+        pq.write_table(schema.empty_table(), sink, compression="none")
+    else:
+        with pa.ipc.new_file(sink, schema):
+            pass
+    return sink.getvalue().to_pybytes()
+
+
+def _decode(path: Path) -> dict[str, Any]:
+    try:
+        if path.suffix == ".json":
+            text = path.read_text(encoding="utf-8")
+        else:
+            if path.suffix == ".parquet":
+                import pyarrow.parquet as pq
+
+                schema = pq.read_schema(path)
+            else:
+                with pa.memory_map(str(path)) as f:
+                    schema = pa.ipc.open_file(f).schema
+            raw = (schema.metadata or {}).get(MANIFEST_KEY)
+            if raw is None:
+                raise ResumeError(f"{path}: not a csgen manifest (no {MANIFEST_KEY.decode()} "
+                                  "metadata)")
+            text = raw.decode("utf-8")
+        d = json.loads(text)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, pa.ArrowException) as e:
+        raise ResumeError(f"{path}: cannot read the manifest: {e}") from None
+    if not isinstance(d, dict) or d.get("format") != MANIFEST_FORMAT:
+        raise ResumeError(f"{path}: not a csgen manifest")
+    if d.get("version") != MANIFEST_VERSION:
+        raise ResumeError(f"{path}: manifest version {d.get('version')!r}, this csgen "
+                          f"reads version {MANIFEST_VERSION}")
+    return d
 
 
 @dataclass
@@ -59,7 +157,11 @@ class ShardRecord:
 
 @dataclass
 class Manifest:
-    """The run's identity, its finished shards (by index) and, once complete, its summary."""
+    """The run's identity, its finished shards (by index) and, once complete, its summary.
+
+    ``output_format`` and ``schema`` (the shards' format and schema) shape the manifest
+    file itself (see the module docstring); they are not part of its JSON.
+    """
 
     identity: dict[str, Any]
     shards: dict[int, ShardRecord] = field(default_factory=dict)
@@ -67,6 +169,12 @@ class Manifest:
     summary: dict[str, Any] | None = None
     runs: list[dict[str, Any]] = field(default_factory=list)
     created: float = field(default_factory=time.time)
+    output_format: str = "parquet"
+    schema: pa.Schema = field(default_factory=lambda: pa.schema([]))
+
+    @property
+    def name(self) -> str:
+        return MANIFEST_NAMES[self.output_format]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -83,24 +191,22 @@ class Manifest:
         }
 
     def save(self, directory: Path) -> None:
-        data = json.dumps(self.to_dict(), indent=2, ensure_ascii=False, sort_keys=False)
-        write_atomic(directory, MANIFEST, (data + "\n").encode("utf-8"))
+        """Write the manifest atomically; a legacy ``manifest.json`` beside it goes."""
+        data = encode_manifest(self.to_dict(), self.output_format, self.schema)
+        write_atomic(directory, self.name, data)
+        (directory / LEGACY_MANIFEST).unlink(missing_ok=True)
+
+    def remove(self, directory: Path) -> None:
+        """Delete the manifest file (a run that finished no shard leaves no trace)."""
+        (directory / self.name).unlink(missing_ok=True)
 
     @classmethod
     def load(cls, directory: Path) -> Manifest | None:
-        """The manifest in ``directory``, or None when there is none."""
-        path = directory / MANIFEST
-        if not path.exists():
+        """The manifest in ``directory`` (either layout), or None when there is none."""
+        path = manifest_path(directory)
+        if path is None:
             return None
-        try:
-            d = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise ResumeError(f"{path}: cannot read the manifest: {e}") from None
-        if not isinstance(d, dict) or d.get("format") != MANIFEST_FORMAT:
-            raise ResumeError(f"{path}: not a csgen manifest")
-        if d.get("version") != MANIFEST_VERSION:
-            raise ResumeError(f"{path}: manifest version {d.get('version')!r}, this csgen "
-                              f"reads version {MANIFEST_VERSION}")
+        d = _decode(path)
         identity = {k: d[k] for k in IDENTITY_KEYS if k in d}
         try:
             shards = {int(s["index"]): ShardRecord.from_dict(s) for s in d.get("shards", [])}

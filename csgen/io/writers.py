@@ -168,7 +168,8 @@ def remove_stale_temporaries(directory: Path) -> int:
     for tmp in directory.glob(".part-*.tmp"):
         tmp.unlink(missing_ok=True)
         removed += 1
-    for tmp in directory.glob(".manifest.json.*.tmp"):
-        tmp.unlink(missing_ok=True)
-        removed += 1
+    for pattern in (".manifest.json.*.tmp", "..csgen-manifest.*.tmp"):
+        for tmp in directory.glob(pattern):
+            tmp.unlink(missing_ok=True)
+            removed += 1
     return removed

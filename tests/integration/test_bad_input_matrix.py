@@ -44,6 +44,7 @@ from csgen.errors import (
     InvalidTextError,
     LexiconFormatError,
 )
+from csgen.io.manifest import read_manifest
 from csgen.io.readers import CSV_BLOCK_BYTES, JSON_BLOCK_BYTES
 from csgen.lexicon.store import load_lexicon
 
@@ -442,7 +443,7 @@ def listed_shards(out: Path, *, complete: bool) -> list[dict]:
     size and checksum, rows contiguous from 0."""
     names = sorted(os.listdir(out))
     assert not [n for n in names if n.endswith(".tmp")], names
-    m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    m = read_manifest(out)
     assert m["status"] == ("complete" if complete else "running")
     shards = m["shards"]
     assert sorted(s["file"] for s in shards) == [n for n in names if n.startswith("part-")]
@@ -453,7 +454,7 @@ def listed_shards(out: Path, *, complete: bool) -> list[dict]:
         assert hashlib.blake2b(data, digest_size=16).hexdigest() == s["blake2b"]
         assert s["row_start"] == row
         row += s["rows"]
-    assert set(names) == {"manifest.json"} | {s["file"] for s in shards}
+    assert set(names) == {".csgen-manifest.parquet"} | {s["file"] for s in shards}
     return shards
 
 
@@ -518,7 +519,7 @@ def test_csv_row_longer_than_a_block_with_skipped_rows(tmp_path: Path) -> None:
     check_output(out, Succeeds({"question": ["a house", "the city", big, "last", "end"]}))
     table = pq.read_table(out / "part-00000.parquet")
     assert table.column("context").to_pylist() == ["x", "y", "z", "w", "e"]
-    bad = json.loads((out / "manifest.json").read_text())["summary"]["bad_rows"]
+    bad = read_manifest(out)["summary"]["bad_rows"]
     assert bad["count"] == 2
     assert [x[1:] for x in bad["examples"]] == [[3, "expected 2 fields, found 1"],
                                                 [7, "expected 2 fields, found 3"]]

@@ -40,7 +40,8 @@ def test_switch_parquet_carries_columns(sample):
         assert table[name].equals(source[name])
     assert table["question"].to_pylist() != source["question"].to_pylist()
     # no temp files left
-    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "part-00000.parquet"]
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [".csgen-manifest.parquet", "part-00000.parquet"]
 
 
 def test_jsonl_and_parquet_inputs_give_the_same_text(sample):
@@ -62,7 +63,7 @@ def test_summary_is_printed(sample):
               "-o", str(sample / "o"))
     assert res.exit_code == 0, res.output
     assert "question" in res.output and "de" in res.output and "ar" in res.output
-    assert "wrote 1 shards and" in res.output and "manifest.json" in res.output
+    assert "wrote 1 shards and" in res.output and f"csgen manifest {sample / 'o'}" in res.output
 
 
 def test_non_empty_output_is_refused_unless_overwrite(sample):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pyarrow.dataset as ds
@@ -10,6 +9,7 @@ import pyarrow.parquet as pq
 from click.testing import CliRunner
 
 from csgen.cli import main
+from csgen.io.manifest import read_manifest
 
 SAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sample"
 
@@ -44,7 +44,7 @@ def test_tokenizer_train_then_switch_with_subword_view(tmp_path):
         assert len(switched) == len(ids) == len(langs)
         assert all((lang == 1) == sw for sw, lang in zip(switched, langs, strict=True))
         assert any(switched) == bool(table.column("question_switches")[row].as_py())
-    m = json.loads((out / "manifest.json").read_text())
+    m = read_manifest(out)
     assert len(m["params"]["tokenizer"]["blake2b"]) == 32
     res = run("switch", SAMPLE / "xquad-en.parquet", "-l", SAMPLE / "en-de.txt", "-r", "0.5",
               "-c", "question", "--tokenizer", tmp_path / "none.model", "-o", tmp_path / "o2")

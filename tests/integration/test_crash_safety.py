@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import json
 import os
 import signal
 import subprocess
@@ -35,8 +34,11 @@ import pytest
 import csgen.io.writers as writers
 from csgen import SwitchConfig
 from csgen.errors import OutputError
+from csgen.io.manifest import MANIFEST_NAMES, manifest_path, read_manifest
 from csgen.io.readers import ReadOptions
 from csgen.pipeline import SwitchJob, run_switch
+
+MANIFEST = MANIFEST_NAMES["parquet"]
 
 SAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sample"
 DE = str(SAMPLE / "en-de.txt")
@@ -62,7 +64,7 @@ def shard_bytes(out: Path) -> dict[str, bytes]:
 
 def stable_manifest(out: Path) -> dict[str, Any]:
     """The manifest without what depends on the clock (times, speeds, the run log)."""
-    m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    m = read_manifest(out)
     for key in ("created", "updated", "runs"):
         m.pop(key)
     for key in ("seconds", "rows_per_s", "mb_per_s"):
@@ -75,8 +77,8 @@ def check_consistent(out: Path, reference: dict[str, bytes] | None = None) -> li
     exists with its size and checksum, and visible shards that are whole (identical to the
     uninterrupted run's when ``reference`` is given). Returns the listed shard files."""
     listed: list[str] = []
-    if (out / "manifest.json").exists():
-        m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    if manifest_path(out) is not None:
+        m = read_manifest(out)
         for s in m["shards"]:
             data = (out / s["file"]).read_bytes()
             assert len(data) == s["bytes"]
@@ -186,7 +188,7 @@ def kill_schedule(workers: int, rng: np.random.Generator) -> list[str]:
     plan = []
     for phase in ("before-rename", "torn-tmp", "after-rename"):
         plan.append(f"{shards}:{phase}:part-:{int(rng.integers(1, 3))}")
-        plan.append(f"main:{phase}:manifest.json:{int(rng.integers(1, 4))}")
+        plan.append(f"main:{phase}:{MANIFEST}:{int(rng.integers(1, 4))}")
     return [plan[i] for i in rng.permutation(len(plan))]
 
 
@@ -228,7 +230,7 @@ def test_sigkill_inside_atomic_writes_then_resume(sample_rows: Path, runner: Pat
     assert shard_bytes(out) == expected
     assert stable_manifest(out) == stable_manifest(reference)
     assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
-    runs = json.loads((out / "manifest.json").read_text())["runs"]
+    runs = read_manifest(out)["runs"]
     assert runs[-1]["shards_reused"] == len(listed)  # listed shards were kept, not redone
 
 
@@ -284,7 +286,7 @@ def reference_out(sample_rows: Path, tmp_path_factory: pytest.TempPathFactory) -
     return out
 
 
-@pytest.mark.parametrize(("prefix", "k"), [("part-", 0), ("part-", 3), ("manifest.json", 5)],
+@pytest.mark.parametrize(("prefix", "k"), [("part-", 0), ("part-", 3), (MANIFEST, 5)],
                          ids=["first-shard", "fourth-shard", "sixth-manifest-update"])
 def test_disk_full_is_typed_and_resumable(sample_rows: Path, reference_out: Path,
                                           tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -300,7 +302,7 @@ def test_disk_full_is_typed_and_resumable(sample_rows: Path, reference_out: Path
         run_switch(job(sample_rows, out, workers=1))
     message = str(info.value)
     assert "No space left on device" in message
-    failed_file = f"part-{k:05d}.parquet" if prefix == "part-" else "manifest.json"
+    failed_file = f"part-{k:05d}.parquet" if prefix == "part-" else MANIFEST
     assert message.startswith(f"{out / failed_file}: cannot write")
     # manifest writes: #0 at the start, then one after each shard; the 6th follows shard 4
     finished = k if prefix == "part-" else k - 1
@@ -310,8 +312,8 @@ def test_disk_full_is_typed_and_resumable(sample_rows: Path, reference_out: Path
         names = sorted(p.name for p in out.iterdir())
         listed = check_consistent(out, shard_bytes(reference_out))
         assert listed == [f"part-{i:05d}.parquet" for i in range(finished)]
-        assert names == sorted([*listed, "manifest.json"])  # no .tmp, no unlisted shard
-        m = json.loads((out / "manifest.json").read_text())
+        assert names == sorted([*listed, MANIFEST])  # no .tmp, no unlisted shard
+        m = read_manifest(out)
         assert m["status"] == "running"
     monkeypatch.undo()
     summary = run_switch(job(sample_rows, out, workers=1, resume=True))
@@ -352,11 +354,11 @@ def test_real_full_tmpfs_then_resume_after_freeing_space(sample_rows: Path, tiny
         run_switch(job(sample_rows, out, workers=workers, compression="none"))
     message = str(info.value)
     assert "No space left on device" in message
-    assert message.startswith(str(out / "part-")) or message.startswith(str(out / "manifest"))
+    assert message.startswith(str(out / "part-")) or message.startswith(str(out / MANIFEST))
     listed = check_consistent(out, shard_bytes(reference))
     assert listed  # the first shards fitted
     names = sorted(p.name for p in out.iterdir())
-    assert names == sorted([*listed, "manifest.json"])
+    assert names == sorted([*listed, MANIFEST])
     subprocess.run(["mount", "-o", "remount,size=64m", str(tiny_tmpfs)], check=True)
     summary = run_switch(job(sample_rows, out, workers=workers, compression="none",
                              resume=True))

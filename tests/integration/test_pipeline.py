@@ -21,6 +21,7 @@ from click.testing import CliRunner
 from csgen import SwitchConfig
 from csgen.cli import main
 from csgen.errors import ConfigError, OutputExistsError, ResumeError
+from csgen.io.manifest import read_manifest
 from csgen.io.readers import ReadOptions
 from csgen.pipeline import SwitchJob, cut_shards, parse_size, row_bytes, run_switch
 
@@ -115,7 +116,7 @@ def test_output_does_not_depend_on_workers_or_shard_size(sample_rows, tmp_path):
 def test_manifest_records_run(sample_rows, tmp_path):
     out = tmp_path / "out"
     run_switch(job(sample_rows, out, shard_rows=400, workers=1))
-    m = json.loads((out / "manifest.json").read_text())
+    m = read_manifest(out)
     assert m["status"] == "complete" and m["seed"] == 7
     assert m["params"]["switch"]["ratio"] == 0.5 and m["params"]["shard_rows"] == 400
     assert [s["rows"] for s in m["shards"]] == [400, 400, 160]
@@ -219,7 +220,7 @@ def test_cli_switch_with_progress_lines_and_summary(sample_rows, tmp_path):
               "--shard-rows", "500", "-w", "1")
     assert res.exit_code == 0, res.output
     assert "960 rows, 2 shards written, 0 reused" in res.output
-    assert "manifest.json" in res.output
+    assert f"csgen manifest {out}" in res.output
     res = run("switch", sample_rows, "-l", DE, "-r", "0.5", "-c", "question", "-o", out,
               "--shard-rows", "500")
     assert res.exit_code == 1 and "not empty" in res.output
@@ -275,7 +276,7 @@ def test_sigkill_then_resume_is_byte_identical(sample_rows, tmp_path, workers):
                     DE], check=True, timeout=300, cwd=tmp_path)
     assert shard_bytes_of(out) == expected
     assert not list(out.glob(".*.tmp"))
-    manifest = json.loads((out / "manifest.json").read_text())
+    manifest = read_manifest(out)
     assert manifest["status"] == "complete" and len(manifest["shards"]) == 24
 
 
@@ -289,7 +290,7 @@ def test_bad_input_error_leaves_earlier_shards(tmp_path):
     summary = run_switch(job(src, tmp_path / "skip", shard_rows=10, workers=1,
                              read=ReadOptions(on_bad_row="skip")))
     assert summary.rows == 200 and summary.bad_rows == 1
-    m = json.loads((tmp_path / "skip" / "manifest.json").read_text())
+    m = read_manifest(tmp_path / "skip")
     assert m["summary"]["bad_rows"]["count"] == 1
 
 
@@ -342,7 +343,7 @@ def test_cli_msmarco_ids_with_column_options(tmp_path):
                for r in rows}
     assert q_langs == {"de"} and p_langs == {"es"}
     assert all(not rows for rows in table.column("negative_switches").to_pylist())
-    m = json.loads((out / "manifest.json").read_text())
+    m = read_manifest(out)
     assert m["params"]["switch"]["consistent"] is True
     assert m["input"]["format"] == "msmarco-ids"
     res = run("switch", READERS / "triples.ids.tsv", "-f", "msmarco-ids", "-l", DE, "-r", "0.5",

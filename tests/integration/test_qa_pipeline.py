@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from csgen.cli import main
 from csgen.errors import ColumnError, ConfigError, InputError
+from csgen.io.manifest import read_manifest
 from csgen.io.readers import open_source
 from csgen.pipeline import switch_to_dataset
 
@@ -65,7 +66,7 @@ def test_answers_follow_the_switched_context(squad_file, tmp_path, policy):
     same = ([a["text"] for a in table["answers"].to_pylist()]
             == [a["text"] for a in before["answers"].to_pylist()])
     assert same == (policy == "protect")
-    m = json.loads((out / "manifest.json").read_text())
+    m = read_manifest(out)
     assert m["params"]["answers"] == policy
 
 
@@ -102,7 +103,7 @@ def test_bad_answers_error_or_skip_counted(squad_file, tmp_path):
                                 ratio=0.5, workers=1, shard_rows=50,
                                 read=ReadOptions(on_bad_row="skip"))
     assert summary.bad_rows == 1
-    m = json.loads((tmp_path / "skip" / "manifest.json").read_text())
+    m = read_manifest(tmp_path / "skip")
     assert m["summary"]["bad_rows"]["count"] == 1 and m["summary"]["bad_rows"]["answers"] == 1
     table = ds.dataset(tmp_path / "skip", format="parquet", exclude_invalid_files=True).to_table()
     assert table.num_rows == 239 and "q7" not in table["id"].to_pylist()
@@ -145,7 +146,7 @@ def test_cli_flags(squad_file, tmp_path):
         "--answers", "switch", "--protect-regex", r"\d+", "--output-format", "squad", "-w", "1",
         "-q"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    m = json.loads((out / "manifest.json").read_text())
+    m = read_manifest(out)
     assert m["params"]["answers"] == "switch" and m["params"]["protect_regex"] == [r"\d+"]
     back = read_squad(sorted(out.glob("part-*.json")))
     assert check_answers(back) == 240

@@ -3,7 +3,6 @@ local engine row for row (and, for the engine, byte for byte)."""
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import pytest
 ray = pytest.importorskip("ray", reason="Ray is optional: pip install 'csgen[ray]'")
 
 from csgen import Lexicon, SwitchConfig, Switcher  # noqa: E402
+from csgen.io.manifest import read_manifest  # noqa: E402
 from csgen.pipeline import SwitchJob, run_job  # noqa: E402
 
 SAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sample"
@@ -79,8 +79,21 @@ def test_engine_ray_writes_the_local_shards_and_manifest(local_ray, tmp_path):
     summary = run_job(make(tmp_path / "ray", "ray"))
     assert summary.shards_written == 5
     assert shard_bytes(tmp_path / "ray") == shard_bytes(tmp_path / "local")
-    m_local = json.loads((tmp_path / "local" / "manifest.json").read_text())
-    m_ray = json.loads((tmp_path / "ray" / "manifest.json").read_text())
+    m_local = read_manifest(tmp_path / "local")
+    m_ray = read_manifest(tmp_path / "ray")
     assert m_ray["shards"] == m_local["shards"]
     assert m_ray["summary"]["columns"] == m_local["summary"]["columns"]
     assert m_ray["runs"][0]["engine"] == "ray"
+
+
+def test_ray_read_parquet_opens_an_output_directory(local_ray, tmp_path):
+    """``ray.data.read_parquet(OUTDIR)`` reads the shards; the hidden manifest is skipped."""
+    out = tmp_path / "out"
+    job = SwitchJob(SAMPLE / "xquad-en.parquet", out, ("question",),
+                    (str(SAMPLE / "en-de.txt"),), SwitchConfig(ratio=0.5, seed=1),
+                    shard_rows=100, workers=1)
+    run_job(job)
+    expected = pa.concat_tables(pq.read_table(p) for p in sorted(out.glob("part-*")))
+    got = pa.concat_tables(ray.get(ray.data.read_parquet(str(out)).to_arrow_refs()))
+    assert sorted(got["id"].to_pylist()) == sorted(expected["id"].to_pylist())
+    assert got.num_rows == expected.num_rows == 240
