@@ -273,6 +273,13 @@ class Switcher:
             _core.KeySet(list(english_stopwords())) if self.config.skip_stopwords else None
         )
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle by content: the lexicons (their entries) and the config. The compiled
+        index is rebuilt when unpickled (milliseconds), so a Switcher can go to worker
+        processes (``multiprocessing``, ``datasets.map(num_proc=N)``, joblib, Ray) and
+        HF ``datasets`` can fingerprint a transform that uses one."""
+        return (type(self), (self.lexicons, self.config))
+
     # -- one column ----------------------------------------------------------------------------
     def switch_array(
         self,
