@@ -31,8 +31,6 @@ import pyarrow.compute as pc
 
 from .config import SwitchConfig, available_cores
 from .errors import (
-    ColumnError,
-    ColumnTypeError,
     ConfigError,
     MissingFileError,
     OutputExistsError,
@@ -51,16 +49,11 @@ from .io.writers import (
     write_atomic,
 )
 from .lexicon.core import Lexicon
+from .steps import ANSWER_POLICIES, QA_CONTEXT, StepSpec, resolve_answers
 from .switch import Switcher, SwitchStats
 
 DEFAULT_SHARD_BYTES = 64 << 20
 ENGINES = ("local", "ray")
-#: ``answers``: ``protect`` (never switch inside an answer span), ``switch`` (switch inside
-#: answers too; text and start rewritten), ``off`` (answers untouched: spans may be wrong);
-#: ``None`` = ``protect`` when the input has an ``answers`` column beside a switched
-#: ``context`` column, else ``off``.
-ANSWER_POLICIES = ("protect", "switch", "off")
-QA_CONTEXT, QA_ANSWERS, QA_ID = "context", "answers", "id"
 
 
 @dataclass(frozen=True)
@@ -198,14 +191,7 @@ class SwitchJob:
 
     def answer_policy(self, schema: pa.Schema) -> str:
         """The answers policy for input ``schema`` (``None`` resolved; checked)."""
-        policy = self.answers
-        has = QA_ANSWERS in schema.names and QA_CONTEXT in schema.names
-        if policy is None:
-            return "protect" if has and QA_CONTEXT in self.columns else "off"
-        if policy != "off" and not has:
-            raise ConfigError(f"answers={policy!r} needs {QA_CONTEXT!r} and {QA_ANSWERS!r} "
-                              f"columns; the input has: {', '.join(schema.names)}")
-        return policy
+        return resolve_answers(self.answers, schema, self.columns)
 
 
 @dataclass
@@ -346,39 +332,14 @@ def cut_shards(batches: Iterator[pa.RecordBatch], shard_rows: int | None,
 # -- workers -----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class WorkerSetup:
-    """Everything a worker needs to switch and write shards (picklable)."""
+    """Everything a worker needs to switch and write shards (picklable): the per-batch
+    chain and where and how shards are written."""
 
-    lexicons: tuple[str | Lexicon, ...]
-    config: SwitchConfig
-    columns: tuple[str, ...]
-    id_column: str | None
+    steps: StepSpec
     output_dir: str
     output_format: str
     compression: str
     row_group_rows: int
-    answers: str = "off"
-    protect_spans: tuple[tuple[str, str], ...] = ()
-    protect_regex: tuple[str, ...] = ()
-    skip_bad: bool = False
-    tokenizer: str | None = None
-
-    def qa_options(self) -> Any:
-        """The :class:`csgen.qa.QAOptions` of this setup, or ``None`` when nothing but
-        switching is asked (then :mod:`csgen.qa` and numba are never imported)."""
-        if self.answers == "off" and not self.protect_spans and not self.protect_regex:
-            return None
-        from .qa import QAOptions
-
-        return QAOptions(answers=self.answers, context_column=QA_CONTEXT,
-                         answers_column=QA_ANSWERS, id_column=QA_ID,
-                         protect_spans=self.protect_spans, protect_regex=self.protect_regex,
-                         skip_bad=self.skip_bad)
-
-    def switcher(self) -> Switcher:
-        from .lexicon.store import load_lexicon
-
-        lexicons = [x if isinstance(x, Lexicon) else load_lexicon(x) for x in self.lexicons]
-        return Switcher(lexicons, self.config)
 
 
 class ShardWorker:
@@ -386,39 +347,7 @@ class ShardWorker:
 
     def __init__(self, setup: WorkerSetup, switcher: Switcher | None = None) -> None:
         self.setup = setup
-        self.switcher = switcher if switcher is not None else setup.switcher()
-        self.qa = setup.qa_options()
-        self.tokenizer: Any = None
-        if setup.tokenizer is not None:
-            import sentencepiece
-
-            self.tokenizer = sentencepiece.SentencePieceProcessor(model_file=setup.tokenizer)
-
-    def process(self, batch: pa.RecordBatch, row_base: int,
-                stats: SwitchStats | None = None) -> tuple[pa.RecordBatch, int, list[str]]:
-        """One batch through the steps: switch (with answers and protected spans when
-        asked), then the subword view. Returns the output batch, the rows dropped
-        (bad answers with ``skip_bad``) and the first messages about them."""
-        s = self.setup
-        dropped, examples = 0, []
-        if self.qa is None:
-            out = self.switcher.switch_batch(batch, s.columns, id_column=s.id_column,
-                                             row_base=row_base, stats=stats)
-        else:
-            from .qa import switch_qa_batch
-
-            res = switch_qa_batch(self.switcher, batch, s.columns, self.qa,
-                                  id_column=s.id_column, row_base=row_base, stats=stats)
-            out, dropped, examples = res.batch, res.dropped, res.examples or []
-        if self.tokenizer is not None:
-            from .subword import add_subword_columns
-
-            out = add_subword_columns(out, s.columns, self.tokenizer, langs=self.switcher.langs)
-        return out, dropped, examples
-
-    def output_schema(self, input_schema: pa.Schema) -> pa.Schema:
-        """The schema the shards of an input with ``input_schema`` get."""
-        return self.process(pa.RecordBatch.from_pylist([], schema=input_schema), 0)[0].schema
+        self.steps = setup.steps.build(switcher)
 
     def run(self, task: ShardTask) -> ShardRecord:
         s = self.setup
@@ -431,16 +360,14 @@ class ShardWorker:
         # Row groups of row_group_rows rows, whatever batches the reader gave: the
         # shard's bytes depend on its rows only. One switched row group at a time.
         for start in range(0, max(table.num_rows, 1), step):
-            piece = table.slice(start, step).combine_chunks()
-            batch = (piece.to_batches()[0] if piece.num_rows
-                     else pa.RecordBatch.from_pylist([], schema=table.schema))
-            out, n_dropped, messages = self.process(batch, task.row_start + start, stats)
-            dropped += n_dropped
-            examples += messages[:MAX_DROPPED_EXAMPLES - len(examples)]
+            out = self.steps.process_table(table.slice(start, step), task.row_start + start,
+                                           stats)
+            dropped += out.dropped
+            examples += out.examples[:MAX_DROPPED_EXAMPLES - len(examples)]
             if encoder is None:
-                encoder = ShardEncoder(out.schema, s.output_format, s.compression)
-            encoder.write(pa.Table.from_batches([out]))
-            del piece, batch, out
+                encoder = ShardEncoder(out.batch.schema, s.output_format, s.compression)
+            encoder.write(pa.Table.from_batches([out.batch]))
+            del out
         assert encoder is not None
         data = encoder.finish()
         name = shard_name(task.index, s.output_format)
@@ -552,17 +479,17 @@ def run_switch(
     threads = max(1, (job.config.threads or 1) // workers)
     config = replace(job.config, threads=threads)
     switcher = Switcher(list(lexicons), job.config)
-    # Columns, their types and per-column options are checked before anything is written.
-    try:
-        switcher.switch_batch(pa.RecordBatch.from_pylist([], schema=source.schema),
-                              job.columns, id_column=job.id_column)
-    except (ColumnError, ColumnTypeError) as e:  # name the input the columns were looked for in
-        raise type(e)(f"{source.spec}: {e}") from None
-    answers = job.answer_policy(source.schema)
-    for _, span_col in job.protect_spans:
-        if span_col not in source.schema.names:
-            raise ColumnError(f"protect span column {span_col!r} not found; the input has: "
-                              f"{', '.join(source.schema.names)}")
+    steps = StepSpec(
+        lexicons=tuple(x if isinstance(x, Lexicon) else str(x) for x in job.lexicons),
+        config=config, columns=job.columns, id_column=job.id_column,
+        answers=job.answer_policy(source.schema), protect_spans=job.protect_spans,
+        protect_regex=job.protect_regex, skip_bad=job.read.on_bad_row == "skip",
+        tokenizer=job.tokenizer)
+    inline_worker = ShardWorker(WorkerSetup(steps, str(job.output_dir), job.output_format,
+                                            job.compression, job.read.batch_rows), switcher)
+    # Columns, their types and every option are checked (naming the input) before
+    # anything is written; the result is the shards' schema, which the manifest carries.
+    schema = inline_worker.steps.check(source.schema, source.spec)
     if job.output_format == "squad":
         check_squad_schema(source.schema)
     identity = {
@@ -573,15 +500,7 @@ def run_switch(
         "input": source.fingerprint(),
     }
     out_dir = job.output_dir
-    setup = WorkerSetup(
-        lexicons=tuple(x if isinstance(x, Lexicon) else str(x) for x in job.lexicons),
-        config=config, columns=job.columns, id_column=job.id_column,
-        output_dir=str(out_dir), output_format=job.output_format,
-        compression=job.compression, row_group_rows=job.read.batch_rows,
-        answers=answers, protect_spans=job.protect_spans, protect_regex=job.protect_regex,
-        skip_bad=job.read.on_bad_row == "skip", tokenizer=job.tokenizer)
-    inline_worker = ShardWorker(setup, switcher)
-    schema = inline_worker.output_schema(source.schema)
+    setup = inline_worker.setup
     created = not out_dir.exists()
     manifest = _prepare_output(out_dir, identity, job)
     manifest.output_format, manifest.schema = job.output_format, schema

@@ -32,6 +32,7 @@ import pyarrow.compute as pc
 
 from .errors import ColumnError, ColumnTypeError, ConfigError, InputError
 from .spans import first_record_ending_after
+from .steps import ANSWER_POLICIES
 
 __all__ = [
     "ANSWER_POLICIES",
@@ -49,9 +50,6 @@ __all__ = [
     "switch_qa_batch",
 ]
 
-#: ``--answers``: ``protect`` (never switch inside an answer), ``switch`` (switch inside
-#: answers too, rewrite text and start), ``off`` (leave answers alone: spans may be wrong).
-ANSWER_POLICIES = ("protect", "switch", "off")
 
 SPAN_TYPE = pa.list_(pa.struct([("start", pa.int64()), ("end", pa.int64())]))
 _I64 = np.int64

@@ -29,6 +29,7 @@ from .errors import ConfigError
 from .io.manifest import ShardRecord
 from .lexicon.core import Lexicon
 from .pipeline import ShardTask, ShardWorker, WorkerSetup
+from .steps import StepSpec
 
 
 def _ray() -> Any:
@@ -80,22 +81,13 @@ class RayExecutor:
 
 
 class _SwitchBatches:
-    """The ``map_batches`` callable: builds the switcher once per actor."""
+    """The ``map_batches`` callable: builds the chain (and its switcher) once per actor."""
 
-    def __init__(self, lexicons: Sequence[str | Lexicon], config: SwitchConfig,
-                 columns: Sequence[str], id_column: str) -> None:
-        setup = WorkerSetup(tuple(lexicons), config, tuple(columns), id_column, "", "parquet",
-                            "none", 1)
-        self.switcher = setup.switcher()
-        self.columns = list(columns)
-        self.id_column = id_column
+    def __init__(self, spec: StepSpec) -> None:
+        self.steps = spec.build()
 
     def __call__(self, table: pa.Table) -> pa.Table:
-        batch = table.combine_chunks().to_batches()
-        if not batch:
-            return self.switcher.switch_table(table, self.columns, id_column=self.id_column)
-        out = self.switcher.switch_batch(batch[0], self.columns, id_column=self.id_column)
-        return pa.Table.from_batches([out])
+        return pa.Table.from_batches([self.steps.process_table(table).batch])
 
 
 def switch(dataset: Any, lexicons: Sequence[str | Lexicon] | str | Lexicon,
@@ -135,8 +127,8 @@ def switch(dataset: Any, lexicons: Sequence[str | Lexicon] | str | Lexicon,
     workers = concurrency or max(1, int((cpus - 1) // num_cpus))
     # Threads: Ray gives each actor one CPU; the core should not oversubscribe it.
     per_actor = SwitchConfig(**{**config.__dict__, "threads": 1})
+    spec = StepSpec(tuple(lexicons), per_actor, tuple(columns), id_column)
     return dataset.map_batches(
-        _SwitchBatches, fn_constructor_args=(list(lexicons), per_actor, list(columns),
-                                             id_column),
+        _SwitchBatches, fn_constructor_args=(spec,),
         batch_format="pyarrow", batch_size=batch_size, concurrency=workers, num_cpus=num_cpus,
         zero_copy_batch=True)
