@@ -18,7 +18,9 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from os import PathLike
 from typing import Any
 
 import pyarrow as pa
@@ -80,6 +82,40 @@ class StepSpec:
     protect_regex: tuple[str, ...] = ()
     skip_bad: bool = False
     tokenizer: str | None = None
+
+    @classmethod
+    def from_options(cls, lexicons: Any, columns: str | Sequence[str], *,
+                     id_column: str | None = None, config: SwitchConfig | None = None,
+                     protect_spans: Any = None, protect_regex: str | Sequence[str] = (),
+                     skip_bad: bool = False, **options: Any) -> StepSpec:
+        """The spec behind the integrations' one-call functions (``csgen.hf.switch``,
+        ``df.csgen.switch``): lexicon specs loaded here (so worker processes get their
+        entries), ``config`` or its fields as ``options`` (not both), span options
+        checked. The answers policy is left ``off``: it depends on each input's schema
+        (:func:`resolve_answers`)."""
+        if config is not None and options:
+            raise ConfigError("give either a SwitchConfig or keyword options, not both")
+        config = config if config is not None else SwitchConfig(**options)
+        columns = (columns,) if isinstance(columns, str) else tuple(dict.fromkeys(columns))
+        if not columns:
+            raise ConfigError("no column to switch was given")
+        regex = (protect_regex,) if isinstance(protect_regex, str) else tuple(protect_regex)
+        spans: tuple[tuple[str, str], ...] = ()
+        if protect_spans is not None or regex:
+            from .qa import check_regex, normalise_protect_spans
+
+            spans = normalise_protect_spans(protect_spans, columns)
+            for pattern in regex:
+                check_regex(pattern)
+        from .lexicon.store import load_lexicon
+
+        if isinstance(lexicons, (str, PathLike, Lexicon)):
+            lexicons = [lexicons]
+        loaded = tuple(x if isinstance(x, Lexicon) else load_lexicon(x) for x in lexicons)
+        if not loaded:
+            raise ConfigError("at least one lexicon is needed")
+        return cls(loaded, config, columns, id_column, protect_spans=spans,
+                   protect_regex=tuple(dict.fromkeys(regex)), skip_bad=skip_bad)
 
     def qa_options(self) -> Any:
         """The :class:`csgen.qa.QAOptions` of this chain, or ``None`` when nothing but

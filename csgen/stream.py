@@ -2,6 +2,14 @@
 
 This is the only csgen module that imports torch; ``import csgen`` never imports it.
 
+**Sources.** Parquet files (a file, a directory of shards, or a list), a Hugging Face
+``datasets.Dataset`` (read by slices of its Arrow table: every feature below works as with
+files) or a ``datasets.IterableDataset`` (a stream: read in order, in blocks of
+``block_rows`` rows; block ``i`` goes to consumer ``i % consumers`` and its rows are keyed
+by their position in the stream, so every consumer reads the whole stream and switches
+its own blocks; no ``shuffle`` (shuffle the stream itself and give ``id_column``), and
+``state_dict(batches=...)`` needs the number of rows, which a stream has not).
+
 **Modes.** Without lexicons the dataset yields the given columns as stored (csgen's own
 ``part-NNNNN.parquet`` output, or any Parquet). With ``lexicons`` and ``config`` each
 block of rows is switched as it is read, by a :class:`~csgen.Switcher` built once per
@@ -46,6 +54,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -123,6 +132,19 @@ def _resolve_files(files: str | os.PathLike[str] | Sequence[str | os.PathLike[st
     return out
 
 
+def _hf_source(files: Any) -> tuple[Any, Any]:
+    """``(Dataset, None)``, ``(None, IterableDataset)`` for a Hugging Face source, else
+    ``(None, None)``; ``datasets`` is looked up only if it is already imported."""
+    datasets = sys.modules.get("datasets")
+    if datasets is None:
+        return None, None
+    if isinstance(files, datasets.Dataset):
+        return files, None
+    if isinstance(files, datasets.IterableDataset):
+        return None, files
+    return None, None
+
+
 def _consumer() -> tuple[int, int]:
     """``(worker id, number of workers)`` of the calling process."""
     info = get_worker_info()
@@ -134,7 +156,8 @@ class SwitchingDataset(IterableDataset):
 
     Args:
         files: a Parquet file, a directory of shards (every ``*.parquet``, sorted) or a
-            list of either; rows are numbered across them in that order.
+            list of either (rows are numbered across them in that order); or a Hugging
+            Face ``datasets.Dataset`` or ``IterableDataset`` (see the module notes).
         columns: the columns to yield; in on-the-fly mode the columns switched.
         lexicons: lexicon specs (``PATH``/``LANG=PATH``, as ``csgen switch --lexicon``)
             or :class:`~csgen.Lexicon` objects; turns on on-the-fly switching.
@@ -157,7 +180,7 @@ class SwitchingDataset(IterableDataset):
 
     def __init__(
         self,
-        files: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+        files: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | Any,
         columns: Sequence[str],
         *,
         lexicons: Sequence[Any] | None = None,
@@ -175,7 +198,9 @@ class SwitchingDataset(IterableDataset):
         max_length: int | None = None,
     ) -> None:
         super().__init__()
-        self.files = _resolve_files(files)
+        self._hf, self._stream = _hf_source(files)
+        self.files = [] if self._hf is not None or self._stream is not None else (
+            _resolve_files(files))
         columns = [columns] if isinstance(columns, str) else list(dict.fromkeys(columns))
         if not columns:
             raise ConfigError("no column was given")
@@ -199,6 +224,10 @@ class SwitchingDataset(IterableDataset):
                                       or value < 1):
                 raise ConfigError(f"{name} must be a positive integer, got {value!r}")
         self.block_rows = block_rows
+        if shuffle and self._stream is not None:
+            raise ConfigError("a streamed IterableDataset cannot be shuffled here: shuffle the "
+                              "stream itself (ds.shuffle(seed=..., buffer_size=...)) and give "
+                              "id_column, so each row keeps its switches")
         self.shuffle = shuffle
         self.shuffle_seed = (shuffle_seed if shuffle_seed is not None
                              else (config.seed if config is not None else 0))
@@ -215,9 +244,9 @@ class SwitchingDataset(IterableDataset):
         self._done: dict[int, int] = {}
         self._rows_per_file, self._rg_bounds = self._scan()
         #: rows of all files, every rank and worker together (no ``__len__``: a DataLoader
-        #: would take it for this rank's length).
-        self.num_rows = int(sum(self._rows_per_file))
-        self._switcher: Any = None
+        #: would take it for this rank's length); ``None`` for a stream.
+        self.num_rows = None if self._stream is not None else int(sum(self._rows_per_file))
+        self._steps: Any = None
         self._sp: Any = None
         self._cache: tuple[tuple[int, int], pa.Table] | None = None
 
@@ -236,10 +265,26 @@ class SwitchingDataset(IterableDataset):
                               f"world_size={world_size}")
         return rank, world_size
 
-    def _scan(self) -> tuple[list[int], list[np.ndarray]]:
+    def _needed(self) -> list[str]:
         need = [*self.columns, *self.extra_columns]
-        if self.id_column is not None:
+        if self.id_column is not None and self.id_column not in need:
             need.append(self.id_column)
+        return need
+
+    def _scan(self) -> tuple[list[int], list[np.ndarray]]:
+        need = self._needed()
+        hf = self._hf if self._hf is not None else self._stream
+        if hf is not None:
+            names = None if hf.features is None else list(hf.features)
+            missing = [c for c in need if names is not None and c not in names]
+            if missing:
+                raise ColumnError(f"the dataset has no column(s) {', '.join(map(repr, missing))};"
+                                  f" it has: {', '.join(names or [])}")
+            if self._stream is not None:
+                return [], []
+            if len(hf) == 0:
+                raise InputError("no rows in the dataset")
+            return [len(hf)], [np.array([0, len(hf)], dtype=np.int64)]
         rows, bounds = [], []
         for path in self.files:
             try:
@@ -260,7 +305,7 @@ class SwitchingDataset(IterableDataset):
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
-        state["_switcher"] = state["_sp"] = state["_cache"] = None  # rebuilt in the worker
+        state["_steps"] = state["_sp"] = state["_cache"] = None  # rebuilt in the worker
         return state
 
     # -- epochs and splitting ---------------------------------------------------------------
@@ -277,6 +322,9 @@ class SwitchingDataset(IterableDataset):
 
     def blocks(self, epoch: int | None = None) -> list[_Block]:
         """Every block, in ``epoch``'s order (shuffled with ``shuffle``)."""
+        if self._stream is not None:
+            raise ConfigError("a streamed IterableDataset has no block list: its rows are "
+                              "known only as they are read")
         out: list[_Block] = []
         base = 0
         for f, n in enumerate(self._rows_per_file):
@@ -357,20 +405,18 @@ class SwitchingDataset(IterableDataset):
         self._skip_consumers = consumers
 
     # -- iteration --------------------------------------------------------------------------
-    def _get_switcher(self) -> Any:
-        if self._switcher is None:
-            from .lexicon import Lexicon
-            from .lexicon.store import load_lexicon
-            from .switch import Switcher
+    def _get_steps(self) -> Any:
+        """The switching chain (:mod:`csgen.steps`), built once per process."""
+        if self._steps is None:
+            from .steps import StepSpec
 
             config = self.config
             if config.threads is None:
                 _, workers = _consumer()
                 config = replace(config, threads=max(1, available_cores() // workers))
-            lexicons = [x if isinstance(x, Lexicon) else load_lexicon(x)
-                        for x in self.lexicons]
-            self._switcher = Switcher(lexicons, config)
-        return self._switcher
+            self._steps = StepSpec(tuple(self.lexicons), config, self.columns,
+                                   self.id_column).build()
+        return self._steps
 
     def _get_sp(self) -> Any:
         if self._sp is None:
@@ -380,9 +426,9 @@ class SwitchingDataset(IterableDataset):
         return self._sp
 
     def _read(self, block: _Block) -> pa.Table:
-        cols = [*self.columns, *self.extra_columns]
-        if self.id_column is not None and self.id_column not in cols:
-            cols.append(self.id_column)
+        cols = self._needed()
+        if self._hf is not None:  # a datasets.Dataset: a slice of its Arrow table
+            return self._hf.with_format("arrow")[block.start:block.stop].select(cols)
         bounds = self._rg_bounds[block.file]
         first = int(np.searchsorted(bounds, block.start, side="right")) - 1
         last = int(np.searchsorted(bounds, block.stop, side="left"))
@@ -396,29 +442,25 @@ class SwitchingDataset(IterableDataset):
         off = int(bounds[first])
         return table.slice(block.start - off, block.stop - block.start)
 
-    def _process(self, block: _Block) -> pa.Table:
-        table = self._read(block)
+    def _process(self, table: pa.Table, row_base: int) -> pa.Table:
         if self.lexicons:
-            sw = self._get_switcher()
-            batch = table.combine_chunks().to_batches()
-            rb = (batch[0] if batch else pa.RecordBatch.from_pylist([], schema=table.schema))
+            steps = self._get_steps()
             # The seed is read at each call (nothing compiled depends on it): one
-            # Switcher serves every epoch.
-            sw.config = replace(sw.config, seed=epoch_seed(self.config.seed, self.epoch))
-            out = sw.switch_batch(rb, self.columns, id_column=self.id_column,
-                                  row_base=block.row_base)
-            table = pa.Table.from_batches([out])
+            # chain serves every epoch.
+            steps.switcher.config = replace(steps.switcher.config,
+                                            seed=epoch_seed(self.config.seed, self.epoch))
+            table = pa.Table.from_batches([steps.process_table(table, row_base).batch])
         keep = [*self.columns, *self.extra_columns]
         if self.lexicons and self.keep_switches:
             keep += [c + "_switches" for c in self.columns]
         return table.select(keep)
 
-    def _rows(self, block: _Block) -> list[dict[str, Any]]:
-        table = self._process(block)
+    def _rows(self, table: pa.Table, row_base: int) -> list[dict[str, Any]]:
+        table = self._process(table, row_base)
         data = table.to_pydict()
         n = table.num_rows
         if self.index_key is not None:
-            data[self.index_key] = list(range(block.row_base, block.row_base + n))
+            data[self.index_key] = list(range(row_base, row_base + n))
         if self.tokenizer is not None:
             sp = self._get_sp()
             for col in self.columns:
@@ -433,9 +475,30 @@ class SwitchingDataset(IterableDataset):
         names = list(data)
         rows = [dict(zip(names, vals, strict=True)) for vals in zip(*data.values(), strict=True)]
         if self.shuffle:
-            rng = np.random.default_rng([self.shuffle_seed, self.epoch, block.row_base])
+            rng = np.random.default_rng([self.shuffle_seed, self.epoch, row_base])
             rows = [rows[i] for i in rng.permutation(n)]
         return rows
+
+    def _my_tables(self, cid: int, consumers: int, skip: int
+                   ) -> Iterator[tuple[pa.Table | _Block, int, int]]:
+        """``(table or block, row_base, rows)`` of consumer ``cid``'s blocks in order;
+        whole blocks inside the first ``skip`` rows come as the block, never read."""
+        if self._stream is None:
+            pos = 0
+            for block in self.consumer_blocks(cid, consumers):
+                size = block.stop - block.start
+                yield (block if pos + size <= skip else self._read(block)), block.row_base, size
+                pos += size
+            return
+        stream = self._stream.with_format("arrow").iter(batch_size=self.block_rows)
+        for i, table in enumerate(stream):
+            if i % consumers == cid:
+                missing = [c for c in self._needed() if c not in table.column_names]
+                if missing:
+                    raise ColumnError(f"the stream has no column(s) "
+                                      f"{', '.join(map(repr, missing))}; it has: "
+                                      f"{', '.join(table.column_names)}")
+                yield table.select(self._needed()), i * self.block_rows, table.num_rows
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         worker, num_workers = _consumer()
@@ -449,12 +512,12 @@ class SwitchingDataset(IterableDataset):
         self._done[cid] = skip
         truncated0 = self.truncated
         pos = 0
-        for block in self.consumer_blocks(cid, consumers):
-            size = block.stop - block.start
+        for table, row_base, size in self._my_tables(cid, consumers, skip):
             if pos + size <= skip:
                 pos += size
                 continue
-            rows = self._rows(block)
+            assert isinstance(table, pa.Table)
+            rows = self._rows(table, row_base)
             start = max(0, skip - pos)
             pos += size
             for row in rows[start:]:

@@ -6,7 +6,8 @@ import importlib
 import pytest
 
 
-@pytest.mark.parametrize("module", ["csgen", "csgen.config", "csgen.lexicon.core", "csgen.switch"])
+@pytest.mark.parametrize("module", ["csgen", "csgen.config", "csgen.lexicon.core", "csgen.switch",
+                                    "csgen.steps", "csgen.polars"])
 def test_docstring_examples(module):
     result = doctest.testmod(importlib.import_module(module))
     assert result.attempted > 0 and result.failed == 0
