@@ -8,6 +8,13 @@
 
 __version__ = "0.1.0"  # before the imports: submodules record it
 
+try:
+    from . import _core  # the compiled C++ core, built by pip install
+except ImportError as _error:  # pragma: no cover - exercised in a subprocess by the tests
+    from ._missing_core import core_import_error
+
+    raise core_import_error(__path__[0], _error) from None
+
 from .config import SwitchConfig
 from .errors import CsgenError
 from .lexicon import Lexicon
