@@ -9,7 +9,7 @@
 __version__ = "0.1.0"  # before the imports: submodules record it
 
 try:
-    from . import _core  # the compiled C++ core, built by pip install
+    from . import _core  # noqa: F401  (the compiled C++ core, built by pip install)
 except ImportError as _error:  # pragma: no cover - exercised in a subprocess by the tests
     from ._missing_core import core_import_error
 
