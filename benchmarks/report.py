@@ -253,6 +253,22 @@ def _stream_section(data: dict[str, Any]) -> list[str]:
             "never limits training).", "", stream_table(data)]
 
 
+def integrations_table(data: dict[str, Any]) -> str:
+    lines = ["| method | rows/s | MB/s | x reference | reference |", "|---|---:|---:|---:|---|"]
+    for r in data["results"]:
+        lines.append(f"| {r['method']} | {r['rows_s']:,.0f} | {_mb_s(r['mb_s'])} | "
+                     f"{_x(r['x_reference'])} | {r['reference'] or ''} |")
+    return "\n".join(lines)
+
+
+def _integrations_section(data: dict[str, Any]) -> list[str]:
+    info = data["info"]
+    return [f"{info['rows']:,} XQuAD (question, context) rows ({info['input_mb']:.1f} MB), "
+            f"BL-CS, ratio {info['ratio']:g}, best of {info['repeat']}; `datasets.map` runs "
+            "the plain-Python loop of the switching benchmark; HF caching off.", "",
+            integrations_table(data)]
+
+
 # -- whole report ----------------------------------------------------------------------------
 def machine_line(doc: dict[str, Any]) -> str:
     m = doc["machine"]
@@ -294,6 +310,8 @@ def markdown(doc: dict[str, Any]) -> str:
             out += _spans_section(data)
         elif name == "stream":
             out += _stream_section(data)
+        elif name == "integrations":
+            out += _integrations_section(data)
     files = doc.get("files") or {}
     pngs = [f for k, f in files.items() if k not in ("json", "md")]
     if pngs:

@@ -78,6 +78,10 @@ def _stream_argv(o: argparse.Namespace) -> list[str]:
     return ["--smoke"] if o.smoke else []
 
 
+def _integrations_argv(o: argparse.Namespace) -> list[str]:
+    return ["--smoke"] if o.smoke else _repeat(o)
+
+
 def _repeat(o: argparse.Namespace) -> list[str]:
     return [] if o.repeat is None else ["--repeat", str(o.repeat)]
 
@@ -93,6 +97,8 @@ BENCHMARKS: dict[str, Benchmark] = {
         Benchmark("spans", "bench_spans.py", "Span remapping and subword masks", _spans_argv),
         Benchmark("stream", "bench_stream.py", "Streaming: switching per training step",
                   _stream_argv),
+        Benchmark("integrations", "bench_integrations.py",
+                  "In users' tools: HF datasets and polars", _integrations_argv),
     )
 }
 

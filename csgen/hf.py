@@ -61,7 +61,7 @@ def switch(dataset: Any, lexicons: str | Path | Lexicon | Sequence[str | Path | 
            protect_spans: Any = None, protect_regex: str | Sequence[str] = (),
            skip_bad: bool = False, batch_size: int = DEFAULT_BATCH_ROWS,
            num_proc: int | None = None, load_from_cache_file: bool | None = None,
-           desc: str | None = None, **options: Any) -> Any:
+           keep_in_memory: bool = False, desc: str | None = None, **options: Any) -> Any:
     """Switch ``columns`` of a ``datasets`` Dataset, DatasetDict, IterableDataset or
     IterableDatasetDict; returns the same kind.
 
@@ -79,7 +79,8 @@ def switch(dataset: Any, lexicons: str | Path | Lexicon | Sequence[str | Path | 
             ``answers: {text, answer_start}``) when ``context`` is switched; ``protect``,
             ``switch`` or ``off``. ``protect_spans``, ``protect_regex``, ``skip_bad``:
             as ``--protect-spans``, ``--protect-regex`` and ``--on-bad-row skip``.
-        batch_size, num_proc, load_from_cache_file, desc: passed to ``Dataset.map``
+        batch_size, num_proc, load_from_cache_file, keep_in_memory, desc: passed to
+            ``Dataset.map``
             (``num_proc`` is ignored by an IterableDataset, which has none). The C++
             threads of each process are the cores divided among ``num_proc``.
 
@@ -102,7 +103,8 @@ def switch(dataset: Any, lexicons: str | Path | Lexicon | Sequence[str | Path | 
     spec = replace(spec, config=replace(spec.config, threads=threads))
     _check_picklable(spec)
     map_options = {"batch_size": batch_size, "num_proc": num_proc,
-                   "load_from_cache_file": load_from_cache_file, "desc": desc}
+                   "load_from_cache_file": load_from_cache_file,
+                   "keep_in_memory": keep_in_memory or None, "desc": desc}
     if isinstance(dataset, (datasets.DatasetDict, datasets.IterableDatasetDict)):
         return type(dataset)({split: _switch_one(datasets, ds, spec, answers,
                                                  f"split {split!r}", map_options)
