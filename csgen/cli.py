@@ -24,8 +24,9 @@ from .io.readers import READ_FORMATS, ReadOptions
 from .io.writers import COMPRESSIONS, OUTPUT_FORMATS
 from .lexicon import FORMATS, jobs, load_lexicon
 from .lexicon.ops import LexiconFilter, describe
-from .pipeline import ANSWER_POLICIES, ENGINES, RunSummary, SwitchJob, parse_size, run_job
+from .pipeline import ENGINES, RunSummary, SwitchJob, parse_size, run_switch
 from .progress import ProgressReporter
+from .steps import ANSWER_POLICIES
 
 
 class _CsgenGroup(click.Group):
@@ -100,7 +101,8 @@ def main() -> None:
 @click.option("--threads", type=click.IntRange(min=1), default=None,
               help="C++ threads in all (default: all cores), shared among the workers.")
 @click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True,
-              help="local processes, or Ray actors (pip install 'csgen[ray]').")
+              help="Where shards run: threads of this process (local), worker processes, "
+                   "or Ray actors (pip install 'csgen[ray]'). Never changes the output.")
 @click.option("--resume", is_flag=True,
               help="Continue an interrupted run in OUTPUT: keep its verified shards.")
 @click.option("--overwrite", is_flag=True, help="Replace the run in a non-empty OUTPUT.")
@@ -156,10 +158,10 @@ def switch_command(input_spec: str, lexicons: tuple[str, ...], ratio: str, colum
         protect_spans=protect_spans, protect_regex=protect_regex, tokenizer=tokenizer,
     )
     if quiet:
-        run_job(job)
+        run_switch(job)
         return
     with ProgressReporter() as reporter:
-        summary = run_job(job, reporter.update)
+        summary = run_switch(job, reporter.update)
     _print_summary(summary)
 
 

@@ -1,83 +1,26 @@
-"""csgen on Ray: the same switching, on a Ray cluster.
+"""csgen on Ray Data: :func:`switch` maps csgen's per-batch chain over a Ray Dataset.
 
-Two entry points:
+``map_batches(batch_format="pyarrow")`` with an actor class that builds the chain (and
+loads the lexicons) once per actor; it returns a lazy Ray Dataset to write where you
+like. ``csgen switch --engine ray`` (whole jobs with a manifest) is
+:class:`csgen.pipeline.executors.ray.RayExecutor`.
 
-* :func:`switch` maps the switcher over a Ray Dataset with
-  ``map_batches(batch_format="pyarrow")`` and an actor class that loads the
-  lexicons once per actor; it returns a lazy Ray Dataset to write where you like.
-* :class:`RayExecutor` runs ``csgen switch --engine ray``: the driver reads and
-  cuts the input as the local engine does, and Ray actors switch and write the
-  shards, so the shards and the manifest are the local engine's, byte for byte.
-  ``OUTDIR`` must be a path every node can write (a shared file system).
-
-Ray is optional (``pip install 'csgen[ray]'``). Without ``ray.init`` beforehand,
-a local cluster is started, or the cluster ``RAY_ADDRESS`` names is joined.
+Ray is optional (``pip install 'csgen[ray]'``). Without ``ray.init`` beforehand, a local
+cluster is started, or the cluster ``RAY_ADDRESS`` names is joined.
 """
 
 from __future__ import annotations
 
-import concurrent.futures as cf
-import os
-import threading
 from collections.abc import Sequence
 from typing import Any
 
 import pyarrow as pa
 
+from ._ray import ray_module
 from .config import SwitchConfig
 from .errors import ConfigError
-from .io.manifest import ShardRecord
 from .lexicon.core import Lexicon
-from .pipeline import ShardTask, ShardWorker, WorkerSetup
 from .steps import StepSpec
-
-
-def _ray() -> Any:
-    try:
-        import ray
-    except ImportError:
-        raise ConfigError("the Ray engine needs Ray: pip install 'csgen[ray]'") from None
-    if not ray.is_initialized():
-        ray.init(address=os.environ.get("RAY_ADDRESS") or None, log_to_driver=False,
-                 configure_logging=False)
-    return ray
-
-
-class _ShardActor:
-    def __init__(self, setup: WorkerSetup) -> None:
-        self.worker = ShardWorker(setup)
-
-    def run(self, task: ShardTask) -> ShardRecord:
-        return self.worker.run(task)
-
-
-class RayExecutor:
-    """``workers`` Ray actors, each with its switcher; a task goes to the actor with
-    the fewest outstanding tasks. Implements :class:`csgen.pipeline.Executor`."""
-
-    def __init__(self, setup: WorkerSetup, workers: int) -> None:
-        self.ray = _ray()
-        actor = self.ray.remote(num_cpus=1)(_ShardActor)
-        self.actors = [actor.remote(setup) for _ in range(workers)]
-        self.outstanding = [0] * workers
-        self._lock = threading.Lock()
-
-    def submit(self, task: ShardTask) -> cf.Future[ShardRecord]:
-        with self._lock:
-            i = min(range(len(self.actors)), key=self.outstanding.__getitem__)
-            self.outstanding[i] += 1
-        future: cf.Future[ShardRecord] = self.actors[i].run.remote(task).future()
-
-        def done(_: cf.Future[ShardRecord]) -> None:
-            with self._lock:
-                self.outstanding[i] -= 1
-
-        future.add_done_callback(done)
-        return future
-
-    def shutdown(self) -> None:
-        for actor in self.actors:
-            self.ray.kill(actor)
 
 
 class _SwitchBatches:
@@ -123,7 +66,7 @@ def switch(dataset: Any, lexicons: Sequence[str | Lexicon] | str | Lexicon,
     config = config if config is not None else SwitchConfig(**options)
     if isinstance(lexicons, (str, Lexicon)):
         lexicons = [lexicons]
-    cpus = int(_ray().cluster_resources().get("CPU", 1))
+    cpus = int(ray_module("csgen.ray").cluster_resources().get("CPU", 1))
     workers = concurrency or max(1, int((cpus - 1) // num_cpus))
     # Threads: Ray gives each actor one CPU; the core should not oversubscribe it.
     per_actor = SwitchConfig(**{**config.__dict__, "threads": 1})

@@ -8,9 +8,10 @@ through by reference.
 
 from __future__ import annotations
 
+import copy
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -272,6 +273,13 @@ class Switcher:
         self._stopwords = (
             _core.KeySet(list(english_stopwords())) if self.config.skip_stopwords else None
         )
+
+    def with_threads(self, threads: int) -> Switcher:
+        """This switcher with another thread count, sharing the compiled lexicon (threads
+        never change the output)."""
+        other = copy.copy(self)
+        other.config = replace(self.config, threads=threads)
+        return other
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickle by content: the lexicons (their entries) and the config. The compiled

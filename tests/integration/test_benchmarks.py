@@ -12,7 +12,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 # -- the suite: python -m benchmarks / csgen bench ----------------------------------------------
-SUITE = ("switch", "pipeline", "lexicon", "spans", "stream")
+SUITE = ("switch", "pipeline", "lexicon", "spans", "stream", "integrations")
 
 
 def test_suite_smoke(tmp_path):
@@ -57,11 +57,12 @@ def test_suite_smoke(tmp_path):
 
     md = (tmp_path / f"{stem}.md").read_text()
     for heading in ("## Switching throughput", "## Whole pipeline", "## Lexicons",
-                    "## Span remapping", "## Streaming"):
+                    "## Span remapping", "## Streaming", "## In users' tools"):
         assert heading in md
     for cell in ("| x utf8_lower | x python loop |", "| csgen 2 threads | ML-CS | 2 |",
                  "| polars replace_many", "| datasets.map num_proc=2", "| x 1 worker |",
-                 "| load .csglex |", "| remap_spans_arrow |", "| train step | transformer |"):
+                 "| load .csglex |", "| remap_spans_arrow |", "| train step | transformer |",
+                 "| csgen.hf.switch, num_proc=1 |", "| polars lf.csgen.switch, streaming engine |"):
         assert cell in md, cell
     assert "FAILED" not in md
 

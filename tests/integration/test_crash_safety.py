@@ -96,8 +96,8 @@ def check_consistent(out: Path, reference: dict[str, bytes] | None = None) -> li
 #: Installed in every process of a run under test (the main one, and spawned workers through
 #: their initializer). ``CSGEN_CRASH_AT=ROLE:PHASE:PREFIX:K`` kills the run at the K-th
 #: ``os.replace`` onto a file named ``PREFIX*`` in a process of that role (``main``: the
-#: manifest, and the shards with one worker; ``worker``: shards); the phase and the file go
-#: to ``CSGEN_CRASH_LOG``.
+#: manifest, and the shards of the local engine's threads; ``worker``: shards written by
+#: worker processes); the phase and the file go to ``CSGEN_CRASH_LOG``.
 HOOK = '''
 import os
 import signal
@@ -135,10 +135,10 @@ def install(role):
 
 
 def init_worker(setup):
-    from csgen import pipeline
+    from csgen.pipeline.executors import processes
 
     install("worker")
-    pipeline._init_process(setup)
+    processes.init_process(setup)
 '''
 
 RUNNER = '''
@@ -147,14 +147,16 @@ import sys
 import crash_hook
 from csgen import SwitchConfig, pipeline
 from csgen.io.readers import ReadOptions
+from csgen.pipeline.executors import processes
 
 if __name__ == "__main__":
     crash_hook.install("main")
-    pipeline._init_process = crash_hook.init_worker  # spawned workers install it too
-    src, out, workers, lexicon = sys.argv[1:5]
+    processes.init_process = crash_hook.init_worker  # spawned workers install it too
+    src, out, workers, lexicon, engine = sys.argv[1:6]
     job = pipeline.SwitchJob(src, out, ("question", "context"), (lexicon,),
                              SwitchConfig(ratio=0.5, seed=3), read=ReadOptions(batch_rows=64),
-                             shard_rows=SHARD_ROWS, workers=int(workers), resume=True)
+                             shard_rows=SHARD_ROWS, workers=int(workers), resume=True,
+                             engine=engine)
     pipeline.run_switch(job)
 '''.replace("SHARD_ROWS", str(SHARD_ROWS))
 
@@ -168,23 +170,25 @@ def runner(tmp_path: Path) -> Path:
 
 
 def run_job(script: Path, src: Path, out: Path, workers: int, crash_at: str | None = None,
-            ) -> subprocess.CompletedProcess[str]:
+            engine: str = "local") -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(script.parent),
            "CSGEN_CRASH_LOG": str(script.parent / "crash.log")}
     env.pop("CSGEN_CRASH_AT", None)
     if crash_at is not None:
         env["CSGEN_CRASH_AT"] = crash_at
     # cwd: not the repository root, whose csgen/ has no compiled core
-    return subprocess.run([sys.executable, str(script), str(src), str(out), str(workers), DE],
+    return subprocess.run([sys.executable, str(script), str(src), str(out), str(workers), DE,
+                           engine],
                           capture_output=True, text=True, timeout=300, cwd=script.parent,
                           env=env)
 
 
-def kill_schedule(workers: int, rng: np.random.Generator) -> list[str]:
+def kill_schedule(engine: str, rng: np.random.Generator) -> list[str]:
     """``CSGEN_CRASH_AT`` values covering every phase on shards and on the manifest, in a
     random order, each at a random K-th write of its kind (the manifest is written by the
-    main process; shards by the main process with one worker, by the workers with two)."""
-    shards = "main" if workers == 1 else "worker"
+    main process; shards by its threads with the local engine, by worker processes with
+    the processes engine)."""
+    shards = "worker" if engine == "processes" else "main"
     plan = []
     for phase in ("before-rename", "torn-tmp", "after-rename"):
         plan.append(f"{shards}:{phase}:part-:{int(rng.integers(1, 3))}")
@@ -192,9 +196,10 @@ def kill_schedule(workers: int, rng: np.random.Generator) -> list[str]:
     return [plan[i] for i in rng.permutation(len(plan))]
 
 
-@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize(("engine", "workers"), [("local", 1), ("local", 2), ("processes", 2)])
 def test_sigkill_inside_atomic_writes_then_resume(sample_rows: Path, runner: Path,
-                                                  tmp_path: Path, workers: int) -> None:
+                                                  tmp_path: Path, engine: str,
+                                                  workers: int) -> None:
     """Kill the run (SIGKILL, the whole run) with a shard's temporary file complete but not
     renamed, torn half-way, and just renamed but not yet in the manifest, and the same
     three points of a manifest update; a few kill points in a row, K at random. After each
@@ -208,13 +213,13 @@ def test_sigkill_inside_atomic_writes_then_resume(sample_rows: Path, runner: Pat
     out = tmp_path / "out"
     log = runner.parent / "crash.log"
     rng = np.random.default_rng(20 + workers)
-    schedule = kill_schedule(workers, rng)
-    if workers == 2:
+    schedule = kill_schedule(engine, rng)
+    if engine == "processes":
         schedule = schedule[:4]  # spawning workers is slow: four of the six points
     for crash_at in schedule:
         target = crash_at.split(":")[2]
         log.unlink(missing_ok=True)
-        proc = run_job(runner, sample_rows, out, workers, crash_at)
+        proc = run_job(runner, sample_rows, out, workers, crash_at, engine)
         assert proc.returncode == -signal.SIGKILL, (crash_at, proc.returncode, proc.stderr)
         # with two workers both may reach their K-th write: the first one killed the run
         phase, replaced = log.read_text().splitlines()[0].split()
@@ -225,7 +230,7 @@ def test_sigkill_inside_atomic_writes_then_resume(sample_rows: Path, runner: Pat
         if phase == "after-rename" and target == "part-":
             # the shard is whole on disk, the manifest does not list it yet
             assert replaced in visible and replaced not in listed
-    final = run_job(runner, sample_rows, out, workers)
+    final = run_job(runner, sample_rows, out, workers, engine=engine)
     assert final.returncode == 0, final.stderr
     assert shard_bytes(out) == expected
     assert stable_manifest(out) == stable_manifest(reference)
@@ -295,7 +300,9 @@ def test_disk_full_is_typed_and_resumable(sample_rows: Path, reference_out: Path
     "No space left on device"; the shards before it and the manifest are intact and
     consistent, nothing half-written or temporary is left (a shard the manifest could not
     list is removed with it; no shard at all: no OUTDIR); ``--resume`` once the disk has
-    room gives the uninterrupted run's bytes."""
+    room gives the uninterrupted run's bytes. A failed shard stops the worker before the
+    next shard; a failed manifest update is found by the main thread while the worker
+    thread may finish the shard it has begun, which is then listed too."""
     out = tmp_path / "out"
     disk_full_at(monkeypatch, prefix, k)
     with pytest.raises(OutputError) as info:
@@ -311,13 +318,15 @@ def test_disk_full_is_typed_and_resumable(sample_rows: Path, reference_out: Path
     else:
         names = sorted(p.name for p in out.iterdir())
         listed = check_consistent(out, shard_bytes(reference_out))
-        assert listed == [f"part-{i:05d}.parquet" for i in range(finished)]
+        assert listed[:finished] == [f"part-{i:05d}.parquet" for i in range(finished)]
+        in_flight = [] if prefix == "part-" else [f"part-{finished + 1:05d}.parquet"]
+        assert set(listed[finished:]) <= set(in_flight)
         assert names == sorted([*listed, MANIFEST])  # no .tmp, no unlisted shard
         m = read_manifest(out)
         assert m["status"] == "running"
     monkeypatch.undo()
     summary = run_switch(job(sample_rows, out, workers=1, resume=True))
-    assert summary.shards_reused == finished
+    assert summary.shards_reused == (len(listed) if finished else 0)
     assert shard_bytes(out) == shard_bytes(reference_out)
     assert stable_manifest(out) == stable_manifest(reference_out)
 
@@ -339,9 +348,10 @@ def tiny_tmpfs(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(mnt)], check=False)
 
 
-@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize(("engine", "workers"), [("local", 1), ("local", 2), ("processes", 2)])
 def test_real_full_tmpfs_then_resume_after_freeing_space(sample_rows: Path, tiny_tmpfs: Path,
-                                                         tmp_path: Path, workers: int) -> None:
+                                                         tmp_path: Path, engine: str,
+                                                         workers: int) -> None:
     """A run writing uncompressed shards into a 1 MiB tmpfs fails with OutputError naming
     the file that did not fit and "No space left on device" (from a worker process too);
     what it leaves is consistent and holds no temporary file; after growing the tmpfs to
@@ -351,7 +361,7 @@ def test_real_full_tmpfs_then_resume_after_freeing_space(sample_rows: Path, tiny
     assert sum(len(b) for b in shard_bytes(reference).values()) > 1 << 20  # does not fit
     out = tiny_tmpfs / "out"
     with pytest.raises(OutputError) as info:
-        run_switch(job(sample_rows, out, workers=workers, compression="none"))
+        run_switch(job(sample_rows, out, workers=workers, compression="none", engine=engine))
     message = str(info.value)
     assert "No space left on device" in message
     assert message.startswith(str(out / "part-")) or message.startswith(str(out / MANIFEST))
@@ -361,7 +371,7 @@ def test_real_full_tmpfs_then_resume_after_freeing_space(sample_rows: Path, tiny
     assert names == sorted([*listed, MANIFEST])
     subprocess.run(["mount", "-o", "remount,size=64m", str(tiny_tmpfs)], check=True)
     summary = run_switch(job(sample_rows, out, workers=workers, compression="none",
-                             resume=True))
+                             resume=True, engine=engine))
     assert summary.shards_reused == len(listed)
     assert shard_bytes(out) == shard_bytes(reference)
     assert stable_manifest(out) == stable_manifest(reference)

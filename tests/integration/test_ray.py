@@ -4,6 +4,7 @@ local engine row for row (and, for the engine, byte for byte)."""
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pyarrow as pa
@@ -14,6 +15,7 @@ ray = pytest.importorskip("ray", reason="Ray is optional: pip install 'csgen[ray
 
 from csgen import Lexicon, SwitchConfig, Switcher  # noqa: E402
 from csgen.io.manifest import read_manifest  # noqa: E402
+from csgen.io.readers import ReadOptions  # noqa: E402
 from csgen.pipeline import SwitchJob, run_job  # noqa: E402
 
 SAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sample"
@@ -68,15 +70,34 @@ def test_ray_dataset_needs_id_column(local_ray):
                          ratio=0.5)
 
 
-def test_engine_ray_writes_the_local_shards_and_manifest(local_ray, tmp_path):
-    def make(out: Path, engine: str) -> SwitchJob:
-        return SwitchJob(str(SAMPLE / "xquad-en.jsonl"), out, ("question", "context"),
-                         (str(SAMPLE / "en-de.txt"), str(SAMPLE / "en-es.txt")),
-                         SwitchConfig(ratio=0.5, seed=5), shard_rows=50, workers=2,
-                         engine=engine)
+def engine_job(out: Path, engine: str) -> SwitchJob:
+    return SwitchJob(str(SAMPLE / "xquad-en.jsonl"), out, ("question", "context"),
+                     (str(SAMPLE / "en-de.txt"), str(SAMPLE / "en-es.txt")),
+                     SwitchConfig(ratio=0.5, seed=5), read=ReadOptions(batch_rows=20),
+                     shard_rows=50, workers=2, engine=engine)
 
-    run_job(make(tmp_path / "local", "local"))
-    summary = run_job(make(tmp_path / "ray", "ray"))
+
+@pytest.fixture
+def executors(monkeypatch):
+    """Every executor a run makes, as made."""
+    from csgen.pipeline import run
+
+    made = []
+
+    def recording(*args, **kwargs):
+        made.append(run_module_make(*args, **kwargs))
+        return made[-1]
+
+    run_module_make = run.make_executor
+    monkeypatch.setattr(run, "make_executor", recording)
+    return made
+
+
+def test_engine_ray_writes_the_local_shards_and_manifest(local_ray, tmp_path, executors):
+    from csgen.pipeline.executors.ray import RayExecutor
+
+    run_job(engine_job(tmp_path / "local", "local"))
+    summary = run_job(engine_job(tmp_path / "ray", "ray"))
     assert summary.shards_written == 5
     assert shard_bytes(tmp_path / "ray") == shard_bytes(tmp_path / "local")
     m_local = read_manifest(tmp_path / "local")
@@ -84,6 +105,54 @@ def test_engine_ray_writes_the_local_shards_and_manifest(local_ray, tmp_path):
     assert m_ray["shards"] == m_local["shards"]
     assert m_ray["summary"]["columns"] == m_local["summary"]["columns"]
     assert m_ray["runs"][0]["engine"] == "ray"
+    # the shards were switched by Ray actors, in other processes than this one
+    ray_executor = executors[-1]
+    assert isinstance(ray_executor, RayExecutor)
+    assert sorted(ray_executor.ran) == list(range(5))
+    assert os.getpid() not in ray_executor.ran.values()
+
+
+def test_an_actor_killed_mid_shard_is_retried_to_the_same_bytes(local_ray, tmp_path):
+    """The actor running shard 2 dies (os._exit) after switching its first row group;
+    Ray restarts it and retries the task; the run ends as an undisturbed one, byte for
+    byte, and another process finished the work."""
+    from ray import cloudpickle
+
+    from csgen.pipeline import run_switch
+    from csgen.pipeline.executors.ray import RayExecutor, ShardActor
+
+    marker = tmp_path / "died"
+
+    class DiesOnce(ShardActor):
+        def run(self, task):
+            if task.index == 2 and not marker.exists():
+                marker.write_text(str(os.getpid()))
+                process = self.worker.steps.process_table
+
+                def process_then_die(*args, **kwargs):
+                    process(*args, **kwargs)
+                    os._exit(1)
+
+                self.worker.steps.process_table = process_then_die
+            return super().run(task)
+
+    # the actor class lives in this test module, which Ray's workers cannot import
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    made = []
+
+    def factory(setup, workers):
+        made.append(RayExecutor(setup, workers, actor_class=DiesOnce))
+        return made[-1]
+
+    try:
+        run_switch(engine_job(tmp_path / "ray", "ray"), executor_factory=factory)
+    finally:
+        cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
+    run_job(engine_job(tmp_path / "local", "local"))
+    assert marker.exists()  # it did die
+    assert made[0].ran[2] != int(marker.read_text())  # shard 2 was finished elsewhere
+    assert shard_bytes(tmp_path / "ray") == shard_bytes(tmp_path / "local")
+    assert read_manifest(tmp_path / "ray")["shards"] == read_manifest(tmp_path / "local")["shards"]
 
 
 def test_ray_read_parquet_opens_an_output_directory(local_ray, tmp_path):
