@@ -93,7 +93,9 @@ def scaling_plot(doc: dict[str, Any], path: Path) -> bool:
     if pipe:
         by_workers: dict[int, list[dict[str, Any]]] = {}
         for r in pipe["results"]:
-            by_workers.setdefault(r["workers"], []).append(r)
+            if r.get("format", "parquet") == "parquet" and r.get("options") != \
+                    "--engine processes":
+                by_workers.setdefault(r["workers"], []).append(r)
         largest = max(r["size_gb"] for r in pipe["results"])
         pts = sorted((w, r["mb_per_s"]) for w, rs in by_workers.items() for r in rs
                      if r["size_gb"] == largest)

@@ -152,32 +152,71 @@ def _switch_refs(doc: dict[str, Any]) -> tuple[float | None, float | None]:
 def pipeline_table(doc: dict[str, Any], data: dict[str, Any]) -> str:
     lower, loop = _switch_refs(doc)
     rows = data["results"]
-    one = {r["size_gb"]: r["mb_per_s"] for r in rows if r["workers"] == 1}
+    one = {(r["size_gb"], r["format"]): r["seconds"] for r in rows if r["options"] == "-w 1"}
     smallest = min(r["size_gb"] for r in rows)
-    rss0 = {r["workers"]: r["peak_rss_mb"] for r in rows if r["size_gb"] == smallest}
-    lines = ["| input text | rows | workers | seconds | rows/s | MB/s | x utf8_lower | "
-             "x python loop | x 1 worker | peak RSS | x RSS of smallest input |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    rss0 = {(r["format"], r["options"]): r["peak_rss_mb"] for r in rows
+            if r["size_gb"] == smallest}
+    lines = ["| input text | input | options | workers | seconds | MB/s | x slower ref | "
+             "x -w 1 | x utf8_lower | x python loop | peak RSS | x RSS of smallest input |",
+             "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         mb_s = r["mb_per_s"]
+        w1 = one.get((r["size_gb"], r["format"]))
+        rss = rss0.get((r["format"], r["options"]))
         lines.append(
-            f"| {r['text_mb']:,.0f} MB | {r['input_rows']:,} | {r['workers']} | "
-            f"{r['seconds']:.1f} | {r['rows_per_s']:,.0f} | {_mb_s(mb_s)} | "
+            f"| {r['text_mb']:,.0f} MB | {r['format']} | {r['options']} | {r['workers']} | "
+            f"{r['seconds']:.2f} | {_mb_s(mb_s)} | {_x(r['x_slower_ref'])} | "
+            f"{_x(w1 / r['seconds']) if w1 else ''} | "
             f"{_x(mb_s / lower, 3) if lower else ''} | {_x(mb_s / loop) if loop else ''} | "
-            f"{_x(mb_s / one[r['size_gb']]) if r['size_gb'] in one else ''} | "
-            f"{r['peak_rss_mb']:,.0f} MB | {_x(r['peak_rss_mb'] / rss0[r['workers']])} |")
+            f"{r['peak_rss_mb']:,.0f} MB | {_x(r['peak_rss_mb'] / rss) if rss else ''} |")
+    return "\n".join(lines)
+
+
+def pipeline_references_table(data: dict[str, Any]) -> str:
+    lines = ["| input text | input | (a) engine, all cores | (b) read | (b) write | "
+             "(b) read + write |", "|---:|---|---:|---:|---:|---:|"]
+    for r in data.get("references", []):
+        lines.append(f"| {r['size_gb']:g} GB | {r['format']} | {r['engine_s']:.2f} s | "
+                     f"{r['read_s']:.2f} s | {r['write_s']:.2f} s | {r['read_write_s']:.2f} s |")
+    return "\n".join(lines)
+
+
+def pipeline_columns_table(data: dict[str, Any]) -> str:
+    lines = ["| column | write s (csgen settings) | MB | write s (defaults) | MB | "
+             "x faster | x smaller |", "|---|---:|---:|---:|---:|---:|---:|"]
+    for r in data.get("columns", []):
+        lines.append(f"| {r['column']} | {r['seconds']:.3f} | {r['mb']:.1f} | "
+                     f"{r['default_seconds']:.3f} | {r['default_mb']:.1f} | "
+                     f"{_x(r['default_seconds'] / r['seconds'])} | "
+                     f"{_x(r['default_mb'] / r['mb']) if r['mb'] else ''} |")
     return "\n".join(lines)
 
 
 def _pipeline_section(doc: dict[str, Any], data: dict[str, Any]) -> list[str]:
+    start = data.get("startup") or {}
     return [
-        "XQuAD English questions and contexts repeated to each size, read from zstd Parquet, "
-        "MUSE en-de, ratio 0.5, written as zstd Parquet shards with a manifest; one fresh "
-        "`csgen switch` process per row, start-up included; peak RSS summed over the "
-        "process and its workers. `x utf8_lower` and `x python loop` use the switching "
-        "benchmark's figures of this run.",
+        "XQuAD English questions and contexts repeated to each size, as Parquet (row groups "
+        "of 1,190 rows, or one row group) and JSONL; MUSE en-de, ratio 0.5, written as zstd "
+        "Parquet shards with a manifest; one fresh `csgen switch` process per row, start-up "
+        "included; peak RSS summed over the process tree. `x slower ref`: the slower of "
+        "(a) the engine on all cores and (b) a plain pyarrow read plus write of the same "
+        "output, over the job's seconds (target: 0.8 and more). `x utf8_lower` and "
+        "`x python loop` use the switching benchmark's figures of this run.",
         "",
         pipeline_table(doc, data),
+        "",
+        "References, each in a fresh process:",
+        "",
+        pipeline_references_table(data),
+        "",
+        "Writing each output column alone (first size, Parquet input), csgen's writer "
+        "settings against pyarrow's defaults (zstd):",
+        "",
+        pipeline_columns_table(data),
+        "",
+        f"Start-up (best of 5): `csgen --help` {start.get('csgen_help_s', 0):.2f} s, "
+        f"`python -c \"import csgen\"` {start.get('import_csgen_s', 0):.2f} s, bare Python "
+        f"{start.get('python_s', 0):.2f} s.",
     ]
 
 
@@ -332,9 +371,10 @@ def readme_table(doc: dict[str, Any], source: str = "") -> str:
                 f"{info['ratio']:g}, MUSE en-de (BL-CS) or {len(info['ml_lexicons'])} languages "
                 f"(ML-CS), best of {info['repeat']}:", "", switch_main_table(sw)]
     if pipe:
-        out += ["", "`csgen switch` end to end (read Parquet, switch, write zstd Parquet; "
-                "a fresh process per row, start-up included):", "",
-                pipeline_table(doc, pipe)]
+        out += ["", "`csgen switch` end to end (read Parquet or JSONL, switch, write zstd "
+                "Parquet; a fresh process per row, start-up included; `x slower ref`: the "
+                "slower of the engine on all cores and a plain pyarrow read + write, over the "
+                "job):", "", pipeline_table(doc, pipe)]
     if not out:
         return "(no switching or pipeline results in this run)"
     out += ["", f"Measured by `python -m benchmarks` on {doc['date']}"

@@ -59,9 +59,8 @@ def _switch_argv(o: argparse.Namespace) -> list[str]:
 
 
 def _pipeline_argv(o: argparse.Namespace) -> list[str]:
-    # bench_pipeline's own --smoke has one size; two tiny sizes keep the size plot alive.
-    sizes = o.pipeline_gb or ("0.002,0.005" if o.smoke else "0.1,0.5,2")
-    return ["--sizes", sizes, "--workers", o.workers]
+    sizes = o.pipeline_gb or ("0.003" if o.smoke else "0.1,1")
+    return ["--sizes", sizes, "--workers", "1" if o.smoke else o.workers]
 
 
 def _lexicon_argv(o: argparse.Namespace) -> list[str]:

@@ -50,19 +50,26 @@ def test_suite_smoke(tmp_path):
                and r["x_python_loop"] > 0 for r in rows)
     assert {r["threads"] for r in switch["scaling"]} == {1, 2}
     assert len({r["bytes"] for r in switch["scaling"]}) >= 3  # several input sizes
-    pipeline = doc["benchmarks"]["pipeline"]["data"]["results"]
-    assert {(r["size_gb"], r["workers"]) for r in pipeline} == {
-        (s, w) for s in (0.002, 0.005) for w in (1, 2)}
-    assert all(r["rows"] == r["input_rows"] and r["peak_rss_mb"] > 10 for r in pipeline)
+    pipeline = doc["benchmarks"]["pipeline"]["data"]
+    assert {(r["size_gb"], r["format"], r["options"]) for r in pipeline["results"]} == {
+        (0.003, f, o) for f in ("parquet", "parquet-1rg", "jsonl")
+        for o in ("default", "-w 1", "--engine processes")}
+    assert all(r["rows"] == r["input_rows"] and r["peak_rss_mb"] > 10 and r["x_slower_ref"] > 0
+               for r in pipeline["results"])
+    assert {r["engine"] for r in pipeline["results"]} == {"local", "processes"}
+    assert len(pipeline["references"]) == 3
+    assert {c["column"] for c in pipeline["columns"]} >= {"context", "context_switches"}
+    assert pipeline["startup"]["csgen_help_s"] > 0
 
     md = (tmp_path / f"{stem}.md").read_text()
     for heading in ("## Switching throughput", "## Whole pipeline", "## Lexicons",
                     "## Span remapping", "## Streaming", "## In users' tools"):
         assert heading in md
     for cell in ("| x utf8_lower | x python loop |", "| csgen 2 threads | ML-CS | 2 |",
-                 "| polars replace_many", "| datasets.map num_proc=2", "| x 1 worker |",
+                 "| polars replace_many", "| datasets.map num_proc=2", "| x -w 1 |",
                  "| load .csglex |", "| remap_spans_arrow |", "| train step | transformer |",
-                 "| csgen.hf.switch, num_proc=1 |", "| polars lf.csgen.switch, streaming engine |"):
+                 "| csgen.hf.switch, num_proc=1 |", "| polars lf.csgen.switch, streaming engine |",
+                 "| x slower ref |", "| (a) engine, all cores |", "| context_switches |"):
         assert cell in md, cell
     assert "FAILED" not in md
 
@@ -72,7 +79,7 @@ def test_suite_smoke(tmp_path):
         capture_output=True, text=True, timeout=60, cwd=REPO,
     )
     assert proc.returncode == 0, proc.stderr
-    assert "| csgen 2 threads | BL-CS | 2 |" in proc.stdout and "| x 1 worker |" in proc.stdout
+    assert "| csgen 2 threads | BL-CS | 2 |" in proc.stdout and "| x -w 1 |" in proc.stdout
 
     pngs = [tmp_path / f"{stem}-{kind}.png" for kind in ("throughput", "scaling")]
     if importlib.util.find_spec("matplotlib") is None:
