@@ -208,6 +208,7 @@ class Manifest:
             return None
         d = _decode(path)
         identity = {k: d[k] for k in IDENTITY_KEYS if k in d}
+        identity.setdefault("engine_version", FIRST_ENGINE_VERSION)
         try:
             shards = {int(s["index"]): ShardRecord.from_dict(s) for s in d.get("shards", [])}
         except (KeyError, TypeError, ValueError) as e:
@@ -218,8 +219,11 @@ class Manifest:
 
 
 # What must be equal for --resume to reuse shards (csgen_version is reported, not compared:
-# the output format of a shard is fixed by the parameters).
-IDENTITY_KEYS = ("params", "seed", "lexicons", "input")
+# the output format of a shard is fixed by the parameters and the engine version, which
+# changes whenever the same options would switch text differently).
+IDENTITY_KEYS = ("engine_version", "params", "seed", "lexicons", "input")
+#: the engine version of runs whose manifest names none (csgen 0.1)
+FIRST_ENGINE_VERSION = 1
 
 
 def identity_difference(old: dict[str, Any], new: dict[str, Any]) -> str | None:

@@ -28,8 +28,15 @@ from typing import Any
 
 import pyarrow as pa
 
+from .. import _core
 from ..errors import OutputExistsError, ResumeError
-from ..io.manifest import Manifest, ShardRecord, identity_difference, is_manifest_name
+from ..io.manifest import (
+    FIRST_ENGINE_VERSION,
+    Manifest,
+    ShardRecord,
+    identity_difference,
+    is_manifest_name,
+)
 from ..io.readers import Source, open_source
 from ..io.writers import check_squad_schema, remove_stale_temporaries
 from ..lexicon.core import Lexicon
@@ -135,6 +142,8 @@ def plan(job: SwitchJob) -> Plan:
     if job.output_format == "squad":
         check_squad_schema(source.schema)
     identity = {
+        # output bytes of the same options change only with the engine version
+        "engine_version": getattr(_core, "ENGINE_VERSION", FIRST_ENGINE_VERSION),
         "params": job.params(),
         "seed": job.config.seed,
         "lexicons": [_lexicon_identity(spec, lex)

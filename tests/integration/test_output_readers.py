@@ -179,3 +179,29 @@ def test_a_broken_manifest_file_is_a_clear_error(tmp_path: Path) -> None:
         encode_manifest({"format": "other"}, "parquet", schema))
     res = CliRunner().invoke(main, ["manifest", str(out)])
     assert res.exit_code == 1 and "not a csgen manifest" in res.output
+
+
+def test_resume_refuses_a_run_of_another_engine_version(tmp_path: Path) -> None:
+    """Outputs change with the engine version: a run of another version (here a csgen 0.1
+    manifest, which names none: version 1) is refused, naming both versions."""
+    from csgen import _core
+    from csgen.errors import ResumeError
+
+    job = SwitchJob(SAMPLE / "xquad-en.parquet", tmp_path / "out", ("question",), (DE,),
+                    SwitchConfig(ratio=0.5, seed=1), shard_rows=100, workers=1)
+    run_switch(job)
+    data = read_manifest(job.output_dir)
+    data["engine_version"] = version = getattr(_core, "ENGINE_VERSION", 1) + 1
+    (job.output_dir / MANIFEST_NAMES["parquet"]).unlink()
+    (job.output_dir / LEGACY_MANIFEST).write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ResumeError) as info:
+        run_switch(SwitchJob(**{**job.__dict__, "resume": True}))
+    now = getattr(_core, "ENGINE_VERSION", 1)
+    assert f"engine_version: {version} then, {now} now" in str(info.value)
+    del data["engine_version"]  # csgen 0.1 wrote none: engine 1
+    (job.output_dir / LEGACY_MANIFEST).write_text(json.dumps(data), encoding="utf-8")
+    if now == 1:
+        assert run_switch(SwitchJob(**{**job.__dict__, "resume": True})).shards_reused == 3
+    else:
+        with pytest.raises(ResumeError, match=f"engine_version: 1 then, {now} now"):
+            run_switch(SwitchJob(**{**job.__dict__, "resume": True}))
