@@ -41,6 +41,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ._arrow import as_string_array, switches_type
+from ._validate import DEFAULT_BATCH_ROWS
 from .errors import ConfigError, DataTooLargeError, InputError
 from .spans import extract_phrases, parse_pharaoh
 
@@ -586,7 +587,7 @@ def read_aligned_gold(text_path: str | Path, gold_path: str | Path | None = None
 
 
 def switch_aligned_table(table: pa.Table, *, source: str = "source", target: str = "target",
-                         alignment: str = "alignment", batch_rows: int = 16384,
+                         alignment: str = "alignment", batch_rows: int = DEFAULT_BATCH_ROWS,
                          **options: Any) -> pa.Table:
     """:func:`switch_aligned` over a table, batch by batch: ``source`` is replaced by its
     switched text and followed by ``<source>_switches``; every other column is carried

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from . import __version__
+from ._validate import DEFAULT_BATCH_ROWS
 from .config import (
     CANDIDATE_CHOICES,
     LANG_SAMPLINGS,
@@ -94,7 +95,8 @@ def main() -> None:
 @click.option("--shard-bytes", default=None,
               help="Close a shard at about this many input bytes, e.g. 256MB (default 64MiB "
                    "unless --shard-rows is given).")
-@click.option("--batch-rows", type=click.IntRange(min=1), default=16384, show_default=True,
+@click.option("--batch-rows", type=click.IntRange(min=1), default=DEFAULT_BATCH_ROWS,
+              show_default=True,
               help="Rows per batch (and per Parquet row group).")
 @click.option("-w", "--workers", type=click.IntRange(min=1), default=None,
               help="Shards switched in parallel (default: all cores).")

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
+from ._validate import positive_int
 from .errors import ConfigError
 
 CandidateChoice = Literal["first", "uniform", "weighted"]
@@ -120,8 +121,7 @@ class SwitchConfig:
         threads = self.threads
         if threads is None:
             threads = available_cores()
-        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
-            raise ConfigError(f"threads must be a positive integer, got {self.threads!r}")
+        positive_int("threads", threads)
         object.__setattr__(self, "threads", threads)
 
     def weight_of(self, lang: str) -> float:

@@ -36,15 +36,14 @@ from typing import Any
 import pyarrow as pa
 
 from . import __version__
+from ._validate import DEFAULT_BATCH_ROWS, positive_int
 from .config import SwitchConfig, available_cores
 from .errors import ConfigError
 from .lexicon.core import Lexicon
 from .steps import ANSWER_POLICIES, Steps, StepSpec, resolve_answers
 
-__all__ = ["DEFAULT_BATCH_ROWS", "switch"]
+__all__ = ["switch"]
 
-#: rows per ``map`` batch (csgen's default batch; ``datasets``' own default is 1000)
-DEFAULT_BATCH_ROWS = 16384
 
 
 def _datasets() -> Any:
@@ -89,10 +88,8 @@ def switch(dataset: Any, lexicons: str | Path | Lexicon | Sequence[str | Path | 
     file where it has one.
     """
     datasets = _datasets()
-    for name, value in (("batch_size", batch_size), ("num_proc", num_proc)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
-                                  or value < 1):
-            raise ConfigError(f"{name} must be a positive integer, got {value!r}")
+    positive_int("batch_size", batch_size)
+    positive_int("num_proc", num_proc, optional=True)
     if answers is not None and answers not in ANSWER_POLICIES:
         raise ConfigError(f"answers must be one of {', '.join(ANSWER_POLICIES)}, "
                           f"got {answers!r}")

@@ -17,6 +17,7 @@ from typing import Any
 import pyarrow as pa
 
 from ._ray import ray_module
+from ._validate import DEFAULT_BATCH_ROWS
 from .config import SwitchConfig
 from .errors import ConfigError
 from .lexicon.core import Lexicon
@@ -35,7 +36,8 @@ class _SwitchBatches:
 
 def switch(dataset: Any, lexicons: Sequence[str | Lexicon] | str | Lexicon,
            columns: Sequence[str], *, id_column: str, concurrency: int | None = None,
-           num_cpus: float = 1.0, batch_size: int = 16384, config: SwitchConfig | None = None,
+           num_cpus: float = 1.0, batch_size: int = DEFAULT_BATCH_ROWS,
+           config: SwitchConfig | None = None,
            **options: Any) -> Any:
     """Switch ``columns`` of a Ray Dataset; returns the (lazy) switched Dataset.
 

@@ -70,6 +70,7 @@ import torch
 from torch.utils.data import IterableDataset, get_worker_info
 # isort: on
 
+from ._validate import positive_int
 from .config import SwitchConfig, available_cores
 from .errors import ColumnError, ConfigError, InputError
 
@@ -219,10 +220,8 @@ class SwitchingDataset(IterableDataset):
         self.config = config
         self.keep_switches = keep_switches
         self.index_key = index_key
-        for name, value in (("block_rows", block_rows), ("max_length", max_length)):
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int)
-                                      or value < 1):
-                raise ConfigError(f"{name} must be a positive integer, got {value!r}")
+        positive_int("block_rows", block_rows)
+        positive_int("max_length", max_length, optional=True)
         self.block_rows = block_rows
         if shuffle and self._stream is not None:
             raise ConfigError("a streamed IterableDataset cannot be shuffled here: shuffle the "

@@ -57,6 +57,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 
+from .._validate import DEFAULT_BATCH_ROWS, positive_int
 from ..errors import ConfigError, InputError
 
 READ_FORMATS = ("parquet", "arrow", "jsonl", "csv", "tsv", "msmarco-triples", "msmarco-ids",
@@ -110,7 +111,7 @@ class ReadOptions:
     """
 
     format: str | None = None
-    batch_rows: int = 16384
+    batch_rows: int = DEFAULT_BATCH_ROWS
     on_bad_row: str = "error"
     header: bool = True
     column_names: tuple[str, ...] | None = None
@@ -121,9 +122,7 @@ class ReadOptions:
         if self.format is not None and self.format not in READ_FORMATS:
             raise ConfigError(f"unknown input format {self.format!r}; use one of "
                               f"{', '.join(READ_FORMATS)}")
-        if (isinstance(self.batch_rows, bool) or not isinstance(self.batch_rows, int)
-                or self.batch_rows < 1):
-            raise ConfigError(f"batch_rows must be a positive integer, got {self.batch_rows!r}")
+        positive_int("batch_rows", self.batch_rows)
         if self.on_bad_row not in ON_BAD_ROW:
             raise ConfigError(f"on_bad_row must be 'error' or 'skip', got {self.on_bad_row!r}")
         if not isinstance(self.header, bool):
@@ -1520,7 +1519,7 @@ class InputFile:
 
 
 def open_input(path: str | os.PathLike[str], fmt: str | None = None,
-               batch_rows: int = 16384) -> InputFile:
+               batch_rows: int = DEFAULT_BATCH_ROWS) -> InputFile:
     """:func:`open_source` with default options, giving one pass (``.batches`` is an
     iterator).
 

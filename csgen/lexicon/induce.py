@@ -39,6 +39,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
+from .._validate import positive_int
 from ..errors import ConfigError, EmptyLexiconError, LexiconFormatError, LexiconReadError
 from .core import Lexicon
 
@@ -125,8 +126,7 @@ def read_vec(
     on two cores); odd spacing falls back to a line-by-line parser (about 4x slower).
     """
     path = Path(path)
-    if max_words is not None and (isinstance(max_words, bool) or max_words < 1):
-        raise ConfigError(f"max_words must be a positive integer, got {max_words!r}")
+    positive_int("max_words", max_words, optional=True)
     data = _read_vec_bytes(path)
     end = data.find(b"\n")
     header, body = (data, b"") if end < 0 else (data[:end], data[end + 1:])
@@ -351,8 +351,7 @@ def retrieve(
     if backend not in BACKENDS:
         raise ConfigError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
     for name, value in (("k", k), ("top_k", top_k), ("chunk_size", chunk_size)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ConfigError(f"{name} must be a positive integer, got {value!r}")
+        positive_int(name, value)
     src = _as_matrix(src, "src")
     tgt = _as_matrix(tgt, "tgt")
     if src.shape[1] != tgt.shape[1]:

@@ -10,6 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .._validate import positive_int
 from ..errors import ConfigError, EmptyLexiconError
 from .core import Lexicon
 
@@ -58,9 +59,7 @@ class LexiconFilter:
 
     def __post_init__(self) -> None:
         for name in ("min_words", "max_words", "max_sources", "max_candidates"):
-            value = getattr(self, name)
-            if value is not None and (not isinstance(value, int) or value < 1):
-                raise ConfigError(f"{name} must be a positive integer, got {value!r}")
+            positive_int(name, getattr(self, name), optional=True)
         if self.max_words is not None and self.max_words < self.min_words:
             raise ConfigError("max_words is smaller than min_words")
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from .._validate import positive_int
 from ..config import SwitchConfig, available_cores
 from ..errors import ConfigError, MissingFileError
 from ..io.readers import ReadOptions
@@ -100,10 +101,7 @@ class SwitchJob:
             raise ConfigError(f"compression must be one of {', '.join(COMPRESSIONS)}, "
                               f"got {self.compression!r}")
         for name in ("shard_rows", "shard_bytes", "workers"):
-            value = getattr(self, name)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int)
-                                      or value < 1):
-                raise ConfigError(f"{name} must be a positive integer, got {value!r}")
+            positive_int(name, getattr(self, name), optional=True)
         if self.shard_rows is None and self.shard_bytes is None:
             object.__setattr__(self, "shard_bytes", DEFAULT_SHARD_BYTES)
         if self.resume and self.overwrite:

@@ -34,6 +34,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .._validate import positive_int
 from ..errors import ColumnError, ConfigError, InputError, MissingFileError
 from .hf import tokenizer_fingerprint
 from .loop import (
@@ -46,7 +47,6 @@ from .loop import (
     train_biencoder,
     train_crossencoder,
 )
-from .model import positive_int
 from .pairs import split_by_title, squad_pairs
 
 __all__ = ["TrainJob", "TrainReporter", "evaluate_models", "load_config_file", "load_model_dir",

@@ -25,10 +25,11 @@ import numpy as np
 import pyarrow as pa
 import torch
 
+from .._validate import positive_int
 from ..errors import ConfigError, MissingFileError, ResumeError
 from ..subword import load_processor
 from .hf import HFTokenizer, is_hf_dir, load_hf_tokenizer
-from .model import BiEncoder, CrossEncoder, EncoderConfig, hard_negatives, positive_int
+from .model import BiEncoder, CrossEncoder, EncoderConfig, hard_negatives
 
 __all__ = ["TrainConfig", "TrainResult", "encode_texts", "load_biencoder", "load_crossencoder",
            "load_tokenizer", "pad_batch", "rerank", "resolve_device", "tokenize",
@@ -77,10 +78,7 @@ class TrainConfig:
             raise ConfigError(f"weight_decay must be >= 0, got {self.weight_decay!r}")
         if self.device not in DEVICES:
             raise ConfigError(f"device must be one of {', '.join(DEVICES)}, got {self.device!r}")
-        if self.patience is not None and (isinstance(self.patience, bool) or not isinstance(
-                self.patience, int) or self.patience < 1):
-            raise ConfigError(f"patience must be a positive integer or None, got "
-                              f"{self.patience!r}")
+        positive_int("patience", self.patience, optional=True)
         if (self.kind == "hf") != (self.hf_model is not None):
             raise ConfigError("encoder 'hf' needs hf_model (a local Hugging Face checkpoint "
                               "directory), and only it takes one")

@@ -27,16 +27,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .._validate import positive_int
 from ..errors import ConfigError
 
 __all__ = ["BiEncoder", "CrossEncoder", "Encoder", "EncoderConfig", "hard_negatives", "join_pairs"]
 
 KINDS = ("bag", "transformer", "hf")
-
-
-def positive_int(name: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigError(f"{name} must be a positive integer, got {value!r}")
 
 
 @dataclass(frozen=True)
