@@ -244,11 +244,19 @@ def _first_difference(path: str, a: Any, b: Any) -> str | None:
             found = _first_difference(f"{path}.{sub}", a.get(sub), b.get(sub))
             if found is not None:
                 return found
-    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+    if isinstance(a, list) and isinstance(b, list):
+        for i, (x, y) in enumerate(zip(a, b, strict=False)):
             found = _first_difference(f"{path}[{i}]", x, y)
             if found is not None:
                 return found
+        # equal up to the shorter one: name what was added or removed, not two lists
+        # that print alike once cut to length
+        if len(a) != len(b):
+            n = min(len(a), len(b))
+            extra = (a if len(a) > n else b)[n:]
+            change = "removed" if len(a) > n else "added"
+            return (f"{path}: {len(a)} then, {len(b)} now; {change} "
+                    f"{', '.join(_short(x) for x in extra)}")
     return f"{path}: {_short(a)} then, {_short(b)} now"
 
 

@@ -100,6 +100,10 @@ def read_header(path: str | Path) -> dict[str, Any]:
 
 
 def _parse_header(path: Path, start: bytes, read: Any) -> tuple[dict[str, Any], int]:
+    if len(start) < 16 and MAGIC.startswith(start[:8]):
+        # the magic so far, then the end: a .csglex file cut short, not another file
+        raise CorruptLexiconError(f"truncated .csglex file ({len(start)} bytes, shorter "
+                                  "than its 16-byte preamble)", path)
     if len(start) < 16 or start[:6] != MAGIC[:6]:
         raise CorruptLexiconError("not a .csglex file (bad magic bytes)", path)
     if start[:8] != MAGIC:

@@ -205,3 +205,19 @@ def test_resume_refuses_a_run_of_another_engine_version(tmp_path: Path) -> None:
     else:
         with pytest.raises(ResumeError, match=f"engine_version: 1 then, {now} now"):
             run_switch(SwitchJob(**{**job.__dict__, "resume": True}))
+
+
+def test_resume_names_the_added_lexicon(tmp_path: Path) -> None:
+    """A --resume refused because a lexicon was added says which one, not two lexicon
+    lists cut to the same printed prefix."""
+    from csgen.errors import ResumeError
+
+    es = str(SAMPLE / "en-es.txt")
+    job = SwitchJob(SAMPLE / "xquad-en.parquet", tmp_path / "out", ("question",), (DE,),
+                    SwitchConfig(ratio=0.5, seed=1), shard_rows=100, workers=1)
+    run_switch(job)
+    with pytest.raises(ResumeError) as info:
+        run_switch(SwitchJob(**{**job.__dict__, "lexicons": (DE, es), "resume": True}))
+    message = str(info.value)
+    assert "lexicons: 1 then, 2 now; added " in message
+    assert "en-es.txt" in message

@@ -89,3 +89,16 @@ def test_switch_accepts_csglex(tmp_path):
     out = sw.switch_table(pa.table({"q": ["The house in New York"]}), ["q"])
     assert out["q"][0].as_py() == "Die Haus in Neu York"
     os.remove(path)
+
+
+@pytest.mark.parametrize("keep", [4, 10, 15])
+def test_a_file_cut_inside_its_preamble_is_called_truncated(tmp_path, keep):
+    """The first bytes of a valid .csglex (the magic so far) are a truncated file, not
+    'bad magic bytes'; other short files are still not .csglex files."""
+    path = save(DE, tmp_path / "de.csglex")
+    path.write_bytes(path.read_bytes()[:keep])
+    with pytest.raises(CorruptLexiconError, match=rf"truncated \.csglex file \({keep} bytes"):
+        load(path)
+    path.write_bytes(b"PAR1" + bytes(keep))
+    with pytest.raises(CorruptLexiconError, match="bad magic bytes"):
+        load(path)
