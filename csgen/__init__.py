@@ -6,7 +6,7 @@
 'a Haus'
 """
 
-__version__ = "0.1.0"  # before the imports: submodules record it
+from ._version import __version__
 
 try:
     from . import _core  # noqa: F401  (the compiled C++ core, built by pip install)

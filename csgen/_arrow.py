@@ -68,6 +68,44 @@ def column_buffers(arr: pa.Array) -> ColumnBuffers:
     return (validity, offsets, data, arr.offset, len(arr), pa.types.is_large_string(arr.type))
 
 
+def string_buffers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Borrow a string array for a Numba kernel: ``(offsets int32|int64[n + 1], data
+    uint8[...], valid bool[n])``. Offsets and data are views (no copy; the array's slice
+    offset is applied to the offsets view, which stay absolute into ``data``); ``valid``
+    is computed (all True without nulls)."""
+    n = len(arr)
+    _, offsets, data = arr.buffers()
+    dtype = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    if n == 0 or offsets is None:
+        off = np.zeros(n + 1, dtype)
+    else:
+        off = np.frombuffer(offsets, dtype=dtype)[arr.offset:arr.offset + n + 1]
+    raw = np.zeros(0, np.uint8) if data is None else np.frombuffer(data, dtype=np.uint8)
+    valid = (np.ones(n, np.bool_) if arr.null_count == 0
+             else arr.is_valid().to_numpy(zero_copy_only=False))
+    return off, raw, valid
+
+
+def string_parts(arr: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """``(offsets int64[n + 1], data uint8)`` of a string array: row ``i`` is
+    ``data[offsets[i]:offsets[i + 1]]`` (a null row's range may be empty). ``data`` is
+    borrowed; ``offsets`` are copied to int64 (n + 1 values). A ChunkedArray is combined
+    and a non-string array cast to ``large_string`` first (copies)."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = arr.cast(pa.large_string())
+    large = pa.types.is_large_string(arr.type)
+    bufs = arr.buffers()
+    n = len(arr)
+    off = (np.frombuffer(bufs[1], dtype=np.int64 if large else np.int32,
+                         count=n + 1 + arr.offset)[arr.offset:] if n
+           else np.zeros(1, np.int64))
+    data = (np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None and bufs[2].size
+            else np.zeros(0, np.uint8))
+    return off.astype(np.int64), data
+
+
 def wrap_text(result: dict[str, Any], length: int) -> pa.Array:
     """Wrap the core's text output (owned numpy buffers) as an Arrow array, no copy."""
     typ = pa.large_string() if result["large_offsets"] else pa.string()

@@ -10,7 +10,7 @@ import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from ._validate import positive_int
 from .errors import ConfigError
@@ -167,6 +167,33 @@ class SwitchConfig:
             {name: list(langs) for name, langs in self.column_langs} if self.column_langs else None
         )
         return d
+
+
+#: ``answers`` policies: ``protect`` (never switch inside an answer span), ``switch``
+#: (switch inside answers too; text and start rewritten), ``off`` (answers untouched:
+#: their spans may then be wrong); ``None`` means :func:`resolve_answers` decides.
+ANSWER_POLICIES = ("protect", "switch", "off")
+#: the SQuAD columns the answers policy works on
+QA_CONTEXT, QA_ANSWERS, QA_ID = "context", "answers", "id"
+
+
+def resolve_answers(policy: str | None, schema: Any, columns: Sequence[str]) -> str:
+    """The answers policy for an input of ``schema`` (a ``pyarrow.Schema``; its names are
+    read): ``None`` is ``protect`` when the input is SQuAD-shaped (``context`` and
+    ``answers`` columns) and ``context`` is switched, else ``off``; an explicit policy
+    needs those columns (a :class:`ConfigError` otherwise)."""
+    if policy is not None and policy not in ANSWER_POLICIES:
+        raise ConfigError(f"answers must be one of {', '.join(ANSWER_POLICIES)}, "
+                          f"got {policy!r}")
+    has = QA_ANSWERS in schema.names and QA_CONTEXT in schema.names
+    if policy is None:
+        return "protect" if has and QA_CONTEXT in columns else "off"
+    if policy in ("protect", "switch") and QA_CONTEXT not in columns:
+        raise ConfigError(f"answers={policy!r} needs the {QA_CONTEXT!r} column to be switched")
+    if policy != "off" and not has:
+        raise ConfigError(f"answers={policy!r} needs {QA_CONTEXT!r} and {QA_ANSWERS!r} "
+                          f"columns; the input has: {', '.join(schema.names)}")
+    return policy
 
 
 def available_cores() -> int:

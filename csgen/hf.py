@@ -35,8 +35,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from . import __version__
 from ._validate import DEFAULT_BATCH_ROWS, positive_int
+from ._version import __version__
 from .config import SwitchConfig, available_cores
 from .errors import ConfigError
 from .lexicon.core import Lexicon

@@ -25,35 +25,17 @@ from typing import Any
 
 import pyarrow as pa
 
-from .config import SwitchConfig
+from .config import (  # noqa: F401  (the answers policy's names, re-exported)
+    ANSWER_POLICIES,
+    QA_ANSWERS,
+    QA_CONTEXT,
+    QA_ID,
+    SwitchConfig,
+    resolve_answers,
+)
 from .errors import ColumnError, ColumnTypeError, ConfigError
 from .lexicon.core import Lexicon
 from .switch import Switcher, SwitchStats
-
-#: ``answers`` policies: ``protect`` (never switch inside an answer span), ``switch``
-#: (switch inside answers too; text and start rewritten), ``off`` (answers untouched:
-#: their spans may then be wrong); ``None`` means :func:`resolve_answers` decides.
-ANSWER_POLICIES = ("protect", "switch", "off")
-#: the SQuAD columns the answers policy works on
-QA_CONTEXT, QA_ANSWERS, QA_ID = "context", "answers", "id"
-
-
-def resolve_answers(policy: str | None, schema: pa.Schema, columns: tuple[str, ...]) -> str:
-    """The answers policy for input ``schema``: ``None`` is ``protect`` when the input is
-    SQuAD-shaped (``context`` and ``answers`` columns) and ``context`` is switched, else
-    ``off``; an explicit policy needs those columns (a :class:`ConfigError` otherwise)."""
-    if policy is not None and policy not in ANSWER_POLICIES:
-        raise ConfigError(f"answers must be one of {', '.join(ANSWER_POLICIES)}, "
-                          f"got {policy!r}")
-    has = QA_ANSWERS in schema.names and QA_CONTEXT in schema.names
-    if policy is None:
-        return "protect" if has and QA_CONTEXT in columns else "off"
-    if policy in ("protect", "switch") and QA_CONTEXT not in columns:
-        raise ConfigError(f"answers={policy!r} needs the {QA_CONTEXT!r} column to be switched")
-    if policy != "off" and not has:
-        raise ConfigError(f"answers={policy!r} needs {QA_CONTEXT!r} and {QA_ANSWERS!r} "
-                          f"columns; the input has: {', '.join(schema.names)}")
-    return policy
 
 
 @dataclass(frozen=True)
@@ -102,7 +84,7 @@ class StepSpec:
         regex = (protect_regex,) if isinstance(protect_regex, str) else tuple(protect_regex)
         spans: tuple[tuple[str, str], ...] = ()
         if protect_spans is not None or regex:
-            from .qa import check_regex, normalise_protect_spans
+            from .spans.qa import check_regex, normalise_protect_spans
 
             spans = normalise_protect_spans(protect_spans, columns)
             for pattern in regex:
@@ -118,11 +100,11 @@ class StepSpec:
                    protect_regex=tuple(dict.fromkeys(regex)), skip_bad=skip_bad)
 
     def qa_options(self) -> Any:
-        """The :class:`csgen.qa.QAOptions` of this chain, or ``None`` when nothing but
+        """The :class:`csgen.spans.qa.QAOptions` of this chain, or ``None`` when nothing but
         switching is asked (then :mod:`csgen.qa` and numba are never imported)."""
         if self.answers == "off" and not self.protect_spans and not self.protect_regex:
             return None
-        from .qa import QAOptions
+        from .spans.qa import QAOptions
 
         return QAOptions(answers=self.answers, context_column=QA_CONTEXT,
                          answers_column=QA_ANSWERS, id_column=QA_ID,
@@ -174,13 +156,13 @@ class Steps:
             out = StepOutput(self.switcher.switch_batch(
                 batch, s.columns, id_column=s.id_column, row_base=row_base, stats=stats))
         else:
-            from .qa import switch_qa_batch
+            from .spans.qa import switch_qa_batch
 
             res = switch_qa_batch(self.switcher, batch, s.columns, self.qa,
                                   id_column=s.id_column, row_base=row_base, stats=stats)
             out = StepOutput(res.batch, res.dropped, res.examples or [])
         if self.tokenizer is not None:
-            from .subword import add_subword_columns
+            from .spans.subword import add_subword_columns
 
             out.batch = add_subword_columns(out.batch, s.columns, self.tokenizer,
                                             langs=self.switcher.langs)

@@ -70,6 +70,7 @@ import torch
 from torch.utils.data import IterableDataset, get_worker_info
 # isort: on
 
+from ._rng import MASK64, splitmix64
 from ._validate import positive_int
 from .config import SwitchConfig, available_cores
 from .errors import ColumnError, ConfigError, InputError
@@ -77,16 +78,6 @@ from .errors import ColumnError, ConfigError, InputError
 __all__ = ["SwitchingDataset", "collate_pad", "epoch_seed"]
 
 log = logging.getLogger(__name__)
-
-_MASK64 = (1 << 64) - 1
-
-
-def _splitmix64(x: int) -> int:
-    x = (x + 0x9E3779B97F4A7C15) & _MASK64
-    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
-    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK64
-    return x ^ (x >> 31)
-
 
 def epoch_seed(seed: int, epoch: int) -> int:
     """The switching seed of ``epoch``: ``seed`` for epoch 0, else
@@ -100,7 +91,7 @@ def epoch_seed(seed: int, epoch: int) -> int:
         raise ConfigError(f"epoch must be >= 0, got {epoch}")
     if epoch == 0:
         return seed
-    return _splitmix64((seed ^ _splitmix64(epoch)) & _MASK64)
+    return splitmix64((seed ^ splitmix64(epoch)) & MASK64)
 
 
 @dataclass(frozen=True)

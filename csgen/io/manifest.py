@@ -30,7 +30,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from .. import __version__
+from .._version import __version__
 from ..errors import ResumeError
 from .writers import file_checksum, write_atomic
 

@@ -31,6 +31,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .._text import line_of, uneven, utf8_lines
 from ..errors import ConfigError, EmptyLexiconError, LexiconFormatError
 from .core import _LANG_CODE, Lexicon, langs_from_path
 from .formats import _check_text_encoding, _read_bytes
@@ -45,14 +46,9 @@ def _lines(path: Path) -> list[str]:
     data = _read_bytes(path)
     _check_text_encoding(path, data)
     try:
-        text = data.decode("utf-8")
+        return utf8_lines(data)
     except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        raise LexiconFormatError("invalid UTF-8", path, line) from None
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return [line[:-1] if line.endswith("\r") else line for line in lines]
+        raise LexiconFormatError("invalid UTF-8", path, line_of(data, e.start)) from None
 
 
 def sibling_alignment(path: Path) -> tuple[Path, bool] | None:
@@ -144,13 +140,12 @@ def read_aligned_path(path: str | Path, *, lang: str | None = None,
 
 
 def _check_counts(files: Sequence[tuple[Path, int]]) -> None:
-    most = max(n for _, n in files)
-    for path, n in files:
-        if n != most:
-            longer = next(p for p, m in files if m == most)
-            raise LexiconFormatError(
-                f"has {n} lines but {str(longer)!r} has {most}: the files must be parallel",
-                path, n + 1)
+    found = uneven(files)
+    if found is not None:
+        path, n, longer, most = found
+        raise LexiconFormatError(
+            f"has {n} lines but {str(longer)!r} has {most}: the files must be parallel",
+            path, n + 1)
 
 
 def _lang_of(path: Path, other: Path | None) -> str:

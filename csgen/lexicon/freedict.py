@@ -40,6 +40,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .._arrow import string_parts
 from ..errors import ConfigError, EmptyLexiconError, LexiconFormatError, LexiconReadError
 from .core import _LANG_CODE, Lexicon, langs_from_path
 from .formats import _read_bytes
@@ -410,12 +411,9 @@ def _headwords(buf: pa.Buffer, s: np.ndarray, headword_end: np.ndarray) -> pa.Ar
     lines = _spans(buf, s, headword_end)
     cut = headword_end.copy()
     # fast path: a line ending in "/pron/" whose opening "/" follows a space
-    if lines.buffers()[2] is None or lines.buffers()[2].size == 0:
+    offsets, text = string_parts(lines)
+    if text.size == 0:
         return _collapse_whitespace(lines)  # all empty
-    text = np.frombuffer(lines.buffers()[2], dtype=np.uint8)
-    width = np.int32 if lines.type == pa.string() else np.int64
-    offsets = np.frombuffer(lines.buffers()[1], dtype=width)[lines.offset:]
-    offsets = offsets[: len(lines) + 1].astype(np.int64)
     slashes = _find_byte(text, 47)
     ends = offsets[1:]
     simple = (ends > offsets[:-1]) & (text[np.maximum(ends - 1, 0)] == 47)

@@ -30,7 +30,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.ipc as ipc
 
-from .. import __version__
+from .._version import __version__
 from ..errors import ConfigError, LexiconFormatError, LexiconReadError
 from .core import _LANG_CODE, ENTRY_SCHEMA, Lexicon
 

@@ -10,12 +10,11 @@ from typing import Any
 import pyarrow as pa
 
 from .._validate import positive_int
-from ..config import SwitchConfig, available_cores
+from ..config import ANSWER_POLICIES, QA_CONTEXT, SwitchConfig, available_cores, resolve_answers
 from ..errors import ConfigError, MissingFileError
 from ..io.readers import ReadOptions
 from ..io.writers import COMPRESSIONS, OUTPUT_FORMATS, file_checksum, writer_settings
 from ..lexicon.core import Lexicon
-from ..steps import ANSWER_POLICIES, QA_CONTEXT, resolve_answers
 
 DEFAULT_SHARD_BYTES = 64 << 20
 #: where shards are switched: ``local`` (threads of this process: the kernel, the readers
@@ -118,7 +117,7 @@ class SwitchJob:
         regex = (regex,) if isinstance(regex, str) else tuple(regex or ())
         spans = self.protect_spans
         if regex or (spans is not None and spans != () and spans != {}):
-            from ..qa import check_regex, normalise_protect_spans
+            from ..spans.qa import check_regex, normalise_protect_spans
 
             spans = normalise_protect_spans(spans, self.columns)
             for pattern in regex:

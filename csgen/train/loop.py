@@ -27,7 +27,7 @@ import torch
 
 from .._validate import positive_int
 from ..errors import ConfigError, MissingFileError, ResumeError
-from ..subword import load_processor
+from ..spans.subword import load_processor
 from .hf import HFTokenizer, is_hf_dir, load_hf_tokenizer
 from .model import BiEncoder, CrossEncoder, EncoderConfig, hard_negatives
 

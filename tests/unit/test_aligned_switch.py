@@ -243,3 +243,14 @@ def test_read_aligned_gold(tmp_path):
     lone.write_text("a ||| b\n", encoding="utf-8")
     with pytest.raises(InputError, match="no alignment file"):
         A.read_aligned_gold(lone)
+
+
+def test_the_kernel_mix_is_the_one_splitmix64():
+    """The Numba mix of the kernels and csgen._rng.splitmix64 (the streaming dataset's and
+    the reference twin's) are one function."""
+    from csgen._rng import splitmix64
+    from csgen.aligned.switch import _mix
+
+    values = [0, 1, 2**63, 2**64 - 1, *np.random.default_rng(3).integers(
+        0, 2**63, 1000, dtype=np.uint64).tolist()]
+    assert [int(_mix(np.uint64(v))) for v in values] == [splitmix64(v) for v in values]
