@@ -12,7 +12,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .._text import line_of, uneven, utf8_lines
+from .._lines import line_of, uneven, utf8_lines
 from .._validate import DEFAULT_BATCH_ROWS
 from ..errors import ColumnError, ConfigError, InputError, OutputExistsError
 from .switch import _WS, switch_aligned
@@ -84,7 +84,7 @@ def read_aligned_gold(text_path: str | Path, gold_path: str | Path | None = None
         InputError: ``file:line`` for a missing ``|||``, a malformed link, index 0 in a
             1-based file, a link out of range, or line counts that differ.
     """
-    from ..lexicon.aligned import sibling_alignment
+    from ..lexicon.readers.aligned import sibling_alignment
 
     text_path = Path(text_path)
     if gold_path is None:

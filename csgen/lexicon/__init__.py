@@ -1,7 +1,7 @@
 """Lexicons: reading sources, compiling, ``.csglex`` files, induction."""
 
 from .core import ENTRY_SCHEMA, Lexicon, compile_lexicons, lang_from_path, langs_from_path
-from .formats import FORMATS, read_lexicon
+from .readers import FORMATS, read_lexicon
 from .store import load_lexicon
 
 __all__ = [

@@ -26,6 +26,7 @@ from ..errors import (
     EmptyLexiconError,
     from_core,
 )
+from ._text import no_entries, parse_file, provenance
 
 _LANG_CODE = re.compile(r"^[A-Za-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})?$")
 
@@ -170,9 +171,28 @@ class Lexicon:
         separated; a TAB-separated line may hold multi-word phrases). Several lines per
         source word keep their order as rank. ``lang`` defaults to the file name's
         target (``en-de.txt`` -> ``de``)."""
-        from .formats import read_pairs
+        return cls.from_pair_file(path, "muse", lang=lang, skip_bad=skip_bad)
 
-        return read_pairs(path, "muse", lang=lang, skip_bad=skip_bad)
+    @classmethod
+    def from_pair_file(cls, path: str | Path, fmt: str = "muse", *, lang: str | None = None,
+                       skip_bad: bool = False) -> Lexicon:
+        """Read a ``muse`` (``src tgt``) or ``tsv`` (``src<TAB>tgt[<TAB>weight]``) file,
+        parsed by the C++ core. The language defaults to the file name's target; with
+        ``skip_bad``, malformed lines are counted (``provenance[0]["bad_lines"]``)
+        instead of failing."""
+        if fmt not in ("muse", "tsv"):
+            raise ConfigError(f"a pair file is muse or tsv, not {fmt!r}")
+        path = Path(path)
+        lang = lang or lang_from_path(path)
+        parsed = parse_file(path, fmt, allow_weight=fmt == "tsv", skip_bad=skip_bad)
+        if len(parsed["line"]) == 0:
+            raise EmptyLexiconError(no_entries(parsed), path)
+        langs = langs_from_path(path)
+        return cls.from_entries(
+            parsed["source"], parsed["target"], lang, weight=parsed["weight"],
+            line=parsed["line"], name=path.name, path=str(path),
+            source_lang=langs[0] if langs else None,
+            provenance=[provenance(path, fmt, parsed)])
 
     @classmethod
     def from_pairs(

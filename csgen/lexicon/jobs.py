@@ -9,8 +9,8 @@ from typing import Any
 
 from ..errors import ConfigError
 from .core import Lexicon, lang_from_path
-from .formats import read_lexicon
 from .ops import LexiconFilter, coverage, filter_lexicon
+from .readers import read_lexicon
 from .store import SUFFIX, load_lexicon, merge, save
 
 

@@ -217,7 +217,7 @@ def load_lexicon(spec: str | Path, fmt: str | None = None) -> Lexicon:
     ``fmt`` (default ``muse``), its language from ``LANG=`` or the file name
     (``en-de.txt`` -> ``de``).
     """
-    from .formats import read_lexicon
+    from .readers import read_lexicon
 
     text = str(spec)
     lang, sep, rest = text.partition("=")
