@@ -13,11 +13,12 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def setup_commands() -> list[str]:
-    """The indented command lines of the README's Set-up section, in order."""
+    """The command lines of the README's Set-up section (its code blocks), in order."""
     text = (REPO / "README.md").read_text(encoding="utf-8")
     section = text.split("\n## Set-up\n", 1)[1].split("\n## ", 1)[0]
-    return [line.strip() for line in section.splitlines() if line.startswith("    ")
-            and line.strip().startswith("pip install")]
+    blocks = re.findall(r"^```bash\n(.*?)^```", section, re.S | re.M)
+    return [line.strip() for block in blocks for line in block.splitlines()
+            if line.strip().startswith("pip install")]
 
 
 def test_readme_has_the_two_commands_and_ci_runs_the_test_one() -> None:
