@@ -4,21 +4,44 @@
 >>> lex = csgen.Lexicon.from_pairs(["house"], ["Haus"], lang="de")
 >>> csgen.switch_table(pa.table({"q": ["a house"]}), lex, ["q"], ratio=1.0)["q"][0].as_py()
 'a Haus'
+
+``import csgen`` is light: the API below (and the compiled core, pyarrow and numpy behind
+it) is imported on first use of a name (PEP 562), so ``csgen --help`` and
+``csgen.__version__`` pay for none of it.
 """
+
+from __future__ import annotations
+
+import importlib
+from importlib.util import find_spec
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"  # before the imports: submodules record it
 
-try:
-    from . import _core  # noqa: F401  (the compiled C++ core, built by pip install)
-except ImportError as _error:  # pragma: no cover - exercised in a subprocess by the tests
+# A checkout that was never built is found here, at ``import csgen``, without loading the
+# core (find_spec only looks for the file): one line saying what to do, not a traceback
+# from deep inside the first module that needs it.
+if find_spec(f"{__name__}._core") is None:  # pragma: no cover - exercised in a subprocess
     from ._missing_core import core_import_error
 
-    raise core_import_error(__path__[0], _error) from None
+    raise core_import_error(__path__[0], ImportError("no module csgen._core")) from None
 
-from .config import SwitchConfig
-from .errors import CsgenError
-from .lexicon import Lexicon
-from .switch import SwitchedColumn, Switcher, SwitchStats, switch_table
+from .errors import CsgenError  # light: no third-party import
+
+if TYPE_CHECKING:
+    from .config import SwitchConfig
+    from .lexicon import Lexicon
+    from .switch import SwitchedColumn, Switcher, SwitchStats, switch_table
+
+#: public name -> the module that defines it, imported on first access
+_LAZY = {
+    "Lexicon": "csgen.lexicon",
+    "SwitchConfig": "csgen.config",
+    "SwitchStats": "csgen.switch",
+    "SwitchedColumn": "csgen.switch",
+    "Switcher": "csgen.switch",
+    "switch_table": "csgen.switch",
+}
 
 __all__ = [
     "CsgenError",
@@ -30,3 +53,29 @@ __all__ = [
     "__version__",
     "switch_table",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if module != "csgen.config":  # the one light module here; the rest need the core
+        _load_core()
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+def _load_core() -> None:
+    """Import the compiled core; a core that is there but does not load (a stale or
+    foreign build) becomes the same one-line ImportError ``import csgen`` gave before."""
+    try:
+        from . import _core  # noqa: F401
+    except ImportError as error:
+        from ._missing_core import core_load_error
+
+        raise core_load_error(__path__[0], error) from None
