@@ -43,6 +43,10 @@ _LAZY = {
     "switch_table": "csgen.switch",
 }
 
+#: submodules ``import csgen`` used to import, still reachable as attributes after it alone
+#: (``csgen.lexicon.load_lexicon``): imported on first access too
+_SUBMODULES = ("_arrow", "_validate", "config", "lexicon", "switch")
+
 __all__ = [
     "CsgenError",
     "Lexicon",
@@ -56,10 +60,14 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        if name not in ("_validate", "config"):  # light; the others need the core
+            _load_core()
+        return importlib.import_module(f"{__name__}.{name}")  # sets the attribute itself
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    if module != "csgen.config":  # the one light module here; the rest need the core
+    if module != "csgen.config":
         _load_core()
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value  # later look-ups skip this function
@@ -74,7 +82,9 @@ def _load_core() -> None:
     """Import the compiled core; a core that is there but does not load (a stale or
     foreign build) becomes the same one-line ImportError ``import csgen`` gave before."""
     try:
-        from . import _core  # noqa: F401
+        # not `from . import _core`: that asks hasattr(csgen, "_core") first, which would
+        # come back to __getattr__
+        importlib.import_module(f"{__name__}._core")
     except ImportError as error:
         from ._missing_core import core_load_error
 
