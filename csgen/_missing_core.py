@@ -1,4 +1,5 @@
-"""The one-line message for ``import csgen`` without its compiled core."""
+"""The one-line message for a csgen without its compiled core (at ``import csgen``) or
+with one that does not load (at its first use)."""
 
 from __future__ import annotations
 
@@ -18,3 +19,17 @@ def core_import_error(package_dir: str, error: ImportError) -> ImportError:
             "(see CONTRIBUTING.md)")
     return ImportError(f"csgen's compiled core {built[0]} does not load ({error}); "
                        "rebuild it: pip install . (or pip install -e . in a checkout)")
+
+
+def is_core_error(error: ImportError) -> bool:
+    """Whether ``error`` is the compiled core failing to load (its file is named
+    ``_core<suffix>``), as opposed to any other missing module."""
+    return (Path(error.path or "").name.startswith("_core")
+            or error.name in ("_core", "csgen._core"))
+
+
+def core_load_error(package_dir: str, error: ImportError) -> ImportError:
+    """:func:`core_import_error` for a core found but not loaded (``import csgen`` no longer
+    loads it: this is its first use), looked for where it was found: an editable install
+    keeps the built core outside the source tree ``package_dir``."""
+    return core_import_error(str(Path(error.path).parent) if error.path else package_dir, error)

@@ -73,6 +73,29 @@ def bm25_system(lexicons: Mapping[str, Any] | None = None) -> Ranker:
     return lambda rset, k: bm25_rank(rset, k, lexicons)
 
 
+def evaluate_baselines(settings: Sequence[str], *, xquad_r: str | Path | None = None,
+                       squad_files: Mapping[str, str | Path] | None = None,
+                       translate: Mapping[str, str] | None = None,
+                       ) -> tuple[Report, list[dict[str, Any]]]:
+    """``csgen eval baselines``: BM25 on every setting (``moir:en``, ``clir:en-de`` ...) of
+    the XQuAD-R directory and/or SQuAD-format files by language, and, with ``translate``
+    (X->en lexicon specs by language X), Translate-Test BM25 t-tested against BM25.
+    Returns the report and the t-tests, as :func:`evaluate`."""
+    parsed = [Setting.parse(x) for x in settings]
+    if not parsed:
+        raise ConfigError("give at least one setting (-s moir:en, clir:en-de, ...)")
+    squad = dict(squad_files or {})
+    langs = sorted({lang for x in parsed for lang in x.langs})
+    data = load_data(xquad_r, squad, [lang for lang in langs if lang not in squad])
+    systems = {"bm25": bm25_system()}
+    if translate:
+        from ..lexicon import load_lexicon  # the core, only for Translate-Test
+
+        systems["translate-test"] = bm25_system(
+            {lang: load_lexicon(spec) for lang, spec in translate.items()})
+    return evaluate(data, parsed, systems, reference="bm25" if translate else None)
+
+
 def evaluate(data: QAData, settings: Sequence[Setting], systems: Mapping[str, Ranker], *,
              reference: str | None = None, k: int = 100,
              title: str = "retrieval") -> tuple[Report, list[dict[str, Any]]]:

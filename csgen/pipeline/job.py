@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -131,6 +132,33 @@ class SwitchJob:
             if self.output_format == "squad":
                 raise ConfigError("--tokenizer adds list columns, which SQuAD JSON cannot hold")
             object.__setattr__(self, "tokenizer", str(path))
+
+    @classmethod
+    def from_mapping(cls, options: Mapping[str, Any]) -> SwitchJob:
+        """From flat keys, as ``csgen switch`` names its flags: this job's fields and those
+        of :class:`SwitchConfig` and :class:`ReadOptions`, each given to the class that
+        owns (and checks) it. A key none of them has is a :class:`ConfigError`.
+
+        Example:
+            >>> job = SwitchJob.from_mapping({"input": "pairs.parquet", "output_dir": "out",
+            ...     "columns": ["query"], "lexicons": ["de=en-de.txt"], "ratio": 0.5,
+            ...     "seed": 1, "format": "parquet"})
+            >>> job.config.seed, job.read.format
+            (1, 'parquet')
+        """
+        parts: dict[str, type] = {"config": SwitchConfig, "read": ReadOptions}
+        owned = {name: {f.name for f in fields(kind)} for name, kind in parts.items()}
+        own = {f.name for f in fields(cls)} - parts.keys()
+        unknown = sorted(set(options) - own - set().union(*owned.values()))
+        if unknown:
+            raise ConfigError(f"unknown switch option(s): {', '.join(unknown)}")
+        missing = [f.name for f in fields(cls) if f.name in own and f.name not in options
+                   and f.default is MISSING and f.default_factory is MISSING]
+        if missing:
+            raise ConfigError(f"switch option(s) {', '.join(missing)} must be given")
+        built = {name: kind(**{k: v for k, v in options.items() if k in owned[name]})
+                 for name, kind in parts.items()}
+        return cls(**{k: v for k, v in options.items() if k in own}, **built)
 
     @property
     def worker_count(self) -> int:

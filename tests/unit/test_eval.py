@@ -333,6 +333,31 @@ def test_segment_squad_and_partial_overlap(tmp_path):
         QAData.of([de, de])
 
 
+def test_evaluate_baselines_is_bm25_and_translate_test_against_it(tiny_xquad_r):
+    from csgen.eval.run import Setting, bm25_system, evaluate, evaluate_baselines, load_data
+
+    de_en = tiny_xquad_r / "de-en.txt"
+    de_en.write_text("hunde dogs\nbellt bark\nkatzen cats\nklein small\nfrankreich france\n",
+                     encoding="utf-8")
+    settings = ["moir:en", "clir:de-en"]
+    report, tests = evaluate_baselines(settings, xquad_r=tiny_xquad_r,
+                                       translate={"de": str(de_en)})
+    assert {(r["system"], r["pair"]) for r in report.to_dict()["rows"]} == {
+        (system, pair) for system in ("bm25", "translate-test") for pair in ("en-en", "de-en")}
+    assert [(t["system"], t["reference"], t["pair"]) for t in tests] == [
+        ("translate-test", "bm25", "en-en"), ("translate-test", "bm25", "de-en")]
+    # the same as the systems built by hand (what `csgen eval baselines` did itself)
+    data = load_data(tiny_xquad_r, {}, ["de", "en"])
+    want, _ = evaluate(data, [Setting.parse(x) for x in settings], {
+        "bm25": bm25_system(), "translate-test": bm25_system({"de": Lexicon.from_muse(de_en)})},
+        reference="bm25")
+    assert report.to_dict() == want.to_dict()
+    plain, no_tests = evaluate_baselines(["moir:en"], xquad_r=tiny_xquad_r)
+    assert no_tests == [] and {r["system"] for r in plain.to_dict()["rows"]} == {"bm25"}
+    with pytest.raises(ConfigError, match="at least one setting"):
+        evaluate_baselines([], xquad_r=tiny_xquad_r)
+
+
 def test_import_csgen_does_not_import_eval():
     code = "import sys, csgen; print('csgen.eval' in sys.modules)"
     out = subprocess.run([sys.executable, "-P", "-c", code], capture_output=True, text=True,
