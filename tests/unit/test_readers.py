@@ -23,10 +23,10 @@ from csgen.io import (
     SQUAD_SCHEMA,
     ReadOptions,
     detect_format,
-    open_input,
     open_source,
 )
 from csgen.io import readers as readers_mod
+from csgen.io.readers import jsonl as jsonl_mod
 
 MSMARCO = Path(__file__).resolve().parent.parent / "data" / "readers"
 
@@ -192,8 +192,8 @@ def test_jsonl_bad_line_names_file_and_line(tmp_path):
 
 
 def test_jsonl_line_numbers_across_blocks(tmp_path, monkeypatch):
-    monkeypatch.setattr(readers_mod, "JSON_BLOCK_BYTES", 64)
-    monkeypatch.setattr(readers_mod, "JSON_SAMPLE_BYTES", 64)
+    monkeypatch.setattr(jsonl_mod, "JSON_BLOCK_BYTES", 64)
+    monkeypatch.setattr(jsonl_mod, "JSON_SAMPLE_BYTES", 64)
     rows = [{"i": i, "s": "x" * (i % 7)} for i in range(200)]
     text = "".join(json.dumps(r) + "\n" + ("\n" if i % 13 == 0 else "")
                    for i, r in enumerate(rows))
@@ -560,16 +560,6 @@ def test_bad_rows_reset_at_each_pass(tmp_path):
     list(src.batches())
     list(src.batches())
     assert src.bad_rows.count == 1 and len(src.bad_rows.examples) == 1
-
-
-def test_open_input_keeps_the_earlier_api(tmp_path):
-    path = write_jsonl(tmp_path / "a.jsonl", ROWS)
-    inp = open_input(path, "jsonl", batch_rows=10)
-    assert inp.format == "jsonl" and inp.schema.names == ["id", "text"]
-    assert [b.num_rows for b in inp.batches] == [10, 10, 3]
-    assert list(inp.batches) == []  # one pass
-    with pytest.raises(InputError, match="no such file"):
-        open_input(tmp_path / "missing.jsonl")
 
 
 def test_docstring_examples():
