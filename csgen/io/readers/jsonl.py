@@ -211,6 +211,10 @@ _JSON_KINDS = {"string": "a string", "number": "a number", "boolean": "a boolean
 def _json_reason(line: bytes, err: BaseException, schema: pa.Schema, base: str) -> str:
     """Why one JSONL line fails, in words (error path)."""
     try:
+        # Decoded strictly first: ``json.loads`` decodes bytes with "surrogatepass", so
+        # an encoded surrogate (b"\xed\xa0\x80", invalid UTF-8) would pass it and leave
+        # only Arrow's raw "Invalid UTF8 sequence" to report.
+        line.decode("utf-8")
         obj = json.loads(line)
     except UnicodeDecodeError as e:
         return f"not valid UTF-8 (byte {e.start + 1} of the line)"

@@ -62,39 +62,77 @@ class SquadReader(Reader):
              bad: BadRows) -> Iterator[pa.RecordBatch]:
         with f.open() as fh:
             raw = fh.read()
-        try:
-            doc = json.loads(raw)
-        except UnicodeDecodeError as e:
-            line = raw.count(b"\n", 0, e.start) + 1
-            column = e.start - raw.rfind(b"\n", 0, e.start)
-            raise InputError(f"{f.name}:{line}: not valid UTF-8 (byte {column} of the line)"
-                             ) from None
-        except json.JSONDecodeError as e:
-            raise InputError(f"{f.name}:{e.lineno}: invalid JSON at column {e.colno}: "
-                             f"{e.msg}") from None
+        doc = _load_json(f.name, raw)
         del raw
         cols = _flatten_squad(f.name, doc, self.skip, bad)
         del doc
         ids, titles, contexts, questions, para, offsets, texts, starts = cols
         para_idx = pa.array(np.asarray(para, np.int64))
-        ctx = pa.array(contexts, pa.string())
-        ttl = pa.array(titles, pa.string())
+        try:
+            ctx = pa.array(contexts, pa.string())
+            ttl = pa.array(titles, pa.string())
+            id_arr = pa.array(ids, pa.string())
+            q_arr = pa.array(questions, pa.string())
+            text_arr = pa.array(texts, pa.string())
+        except UnicodeEncodeError:
+            # only from a JSON escape of a lone surrogate ("\ud800"): not text
+            raise _surrogate_error(f.name, cols) from None
         try:
             start_arr = pa.array(starts, pa.int32())
         except (pa.ArrowInvalid, OverflowError):
             raise InputError(f"{f.name}: an answer_start does not fit in int32") from None
         answers = pa.StructArray.from_arrays(
-            [pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), pa.array(texts, pa.string())),
+            [pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), text_arr),
              pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), start_arr)],
             fields=list(SQUAD_SCHEMA.field("answers").type))
-        id_arr = pa.array(ids, pa.string())
-        q_arr = pa.array(questions, pa.string())
         step = self.options.batch_rows
         for s in range(0, len(ids), step):
             idx = para_idx.slice(s, step)
             yield pa.RecordBatch.from_arrays(
                 [id_arr.slice(s, step), ttl.take(idx), ctx.take(idx), q_arr.slice(s, step),
                  answers.slice(s, step)], schema=SQUAD_SCHEMA)
+
+
+def _load_json(name: str, raw: bytes) -> Any:
+    """The document in ``raw``; bad UTF-8 and bad JSON name the line."""
+    text: str | bytes
+    try:
+        # Decoded strictly here: ``json.loads`` decodes bytes with "surrogatepass", which
+        # lets an encoded surrogate (b"\xed\xa0\x80", invalid UTF-8) through as text.
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        if json.detect_encoding(raw).startswith("utf-8"):
+            raise _utf8_error(name, e) from None
+        text = raw   # UTF-16 or UTF-32: json detects and decodes it
+    try:
+        return json.loads(text)
+    except UnicodeDecodeError as e:
+        raise _utf8_error(name, e) from None
+    except json.JSONDecodeError as e:
+        raise InputError(f"{name}:{e.lineno}: invalid JSON at column {e.colno}: "
+                         f"{e.msg}") from None
+
+
+def _utf8_error(name: str, e: UnicodeDecodeError) -> InputError:
+    data = e.object   # the bytes decoded (without a UTF-8 byte order mark)
+    line = data.count(b"\n", 0, e.start) + 1
+    column = e.start - data.rfind(b"\n", 0, e.start)
+    return InputError(f"{name}:{line}: not valid UTF-8 (byte {column} of the line)")
+
+
+def _surrogate_error(name: str, cols: tuple[list, ...]) -> InputError:
+    """The first string UTF-8 cannot encode, named (error path)."""
+    ids, titles, contexts, questions, _para, _offsets, texts, _starts = cols
+    for what, values in (("an id", ids), ("a title", titles), ("a context", contexts),
+                         ("a question", questions), ("an answer text", texts)):
+        for i, value in enumerate(values):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as e:
+                where = f"question {ids[i]!r}: " if values is questions else ""
+                return InputError(f"{name}: {where}{what} holds a lone surrogate "
+                                  f"(\\u{ord(value[e.start]):04x}), which is not text")
+    return InputError(f"{name}: a string is not valid Unicode")  # pragma: no cover
 
 
 def _flatten_squad(name: str, doc: Any, skip: bool, bad: BadRows) -> tuple[list, ...]:
