@@ -87,6 +87,8 @@ def test_no_import_cycle_through_csgen_io():
         assert m not in _reaches(graph, m), f"{m} imports a module that imports it back"
     # the readers sit on files.py, and files.py on nothing of the readers
     assert not {m for m in _reaches(graph, "csgen.io.files") if m.startswith("csgen.io")}
+    assert "csgen.io.files" in graph["csgen.stream"] and "csgen.io.files" in graph[
+        "csgen.train.jobs"]
 
 
 def test_no_io_module_is_long():
