@@ -74,6 +74,7 @@ from ._rng import MASK64, splitmix64
 from ._validate import positive_int
 from .config import SwitchConfig, available_cores
 from .errors import ColumnError, ConfigError, InputError
+from .io.files import find_files, is_url
 
 __all__ = ["SwitchingDataset", "collate_pad", "epoch_seed"]
 
@@ -104,23 +105,24 @@ class _Block:
 
 def _resolve_files(files: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
                    ) -> list[Path]:
+    """The Parquet files of each spec, in order, by the rules of :mod:`csgen.io.files`
+    (a directory: its ``*.parquet``/``*.pq`` files below it, sorted; a glob)."""
     if isinstance(files, (str, os.PathLike)):
         files = [files]
-    paths = [Path(f) for f in files]
-    if not paths:
+    specs = [os.fspath(f) for f in files]
+    if not specs:
         raise ConfigError("SwitchingDataset needs at least one Parquet file; got an empty list")
     out: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found = sorted(p for p in path.glob("*.parquet")
-                           if p.is_file() and not p.name.startswith("."))
-            if not found:
-                raise InputError(f"{path}: no Parquet shards (*.parquet) in this directory")
-            out += found
-        elif path.is_file():
-            out.append(path)
-        else:
+    for spec in specs:
+        path = Path(spec)
+        if is_url(spec):  # workers open shards by path: local files only
+            raise InputError(f"{spec}: SwitchingDataset reads local Parquet files, not URLs")
+        found = find_files(spec, formats=("parquet",))
+        if found.kind == "directory" and not found.files:
+            raise InputError(f"{path}: no Parquet shards (*.parquet, *.pq) in this directory")
+        if not found.files:
             raise InputError(f"{path}: no such Parquet file or directory")
+        out += [Path(f.name) for f in found.files]
     return out
 
 
@@ -147,8 +149,9 @@ class SwitchingDataset(IterableDataset):
     """Rows of Parquet files as dicts, optionally code-switched and tokenised per epoch.
 
     Args:
-        files: a Parquet file, a directory of shards (every ``*.parquet``, sorted) or a
-            list of either (rows are numbered across them in that order); or a Hugging
+        files: a Parquet file, a directory of shards (every ``*.parquet`` or ``*.pq``
+            below it, sorted; names starting with ``.`` or ``_`` skipped), a glob, or a
+            list of these (rows are numbered across them in that order); or a Hugging
             Face ``datasets.Dataset`` or ``IterableDataset`` (see the module notes).
         columns: the columns to yield; in on-the-fly mode the columns switched.
         lexicons: lexicon specs (``PATH``/``LANG=PATH``, as ``csgen switch --lexicon``)

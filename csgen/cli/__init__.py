@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from .. import __version__
+from .._version import __version__
 from ..errors import CsgenError
 
 #: command name -> ``module:attribute`` of its click command, relative to this package

@@ -41,7 +41,7 @@ def lexicon_group() -> None:
 
 
 @lexicon_group.command("import")
-@click.argument("fmt", metavar="FORMAT", type=LazyChoice("csgen.lexicon.formats:FORMATS"))
+@click.argument("fmt", metavar="FORMAT", type=LazyChoice("csgen.lexicon.readers:FORMATS"))
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
               help="Compiled lexicon to write (NAME.csglex).")

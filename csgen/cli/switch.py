@@ -90,7 +90,7 @@ _READ = "csgen.io.readers:ReadOptions"
 @click.option("--resume", is_flag=True,
               help="Continue an interrupted run in OUTPUT: keep its verified shards.")
 @click.option("--overwrite", is_flag=True, help="Replace the run in a non-empty OUTPUT.")
-@click.option("--answers", type=LazyChoice("csgen.steps:ANSWER_POLICIES"), default=None,
+@click.option("--answers", type=LazyChoice("csgen.config:ANSWER_POLICIES"), default=None,
               help="SQuAD answers beside a switched context column: protect (default when "
                    "present: never switch inside an answer), switch (switch inside answers, "
                    "rewrite their text and start), off (leave them alone: spans may be wrong).")
@@ -192,7 +192,7 @@ def switch_aligned_command(files: tuple[Path, ...], output: Path, **options: Any
     `SOURCE ||| TARGET` file with its links beside it (STEM.align, STEM.gold.0idx, or
     1-based STEM.gold), or a Parquet/JSONL file with source, target and alignment columns.
     """
-    from ..aligned_switch import run_switch_aligned
+    from ..aligned.corpus import run_switch_aligned
 
     summary = run_switch_aligned(files, output, **options)
     click.echo(f"wrote {output}: {summary['rows']:,} rows, {summary['words']:,} source words, "

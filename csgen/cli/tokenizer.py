@@ -37,7 +37,7 @@ def tokenizer_train(input_spec: str, columns: str, lexicons: tuple[str, ...],
                     input_format: str | None, max_rows: int | None) -> None:
     """Train a sentencepiece model (byte fallback, no normalisation) on INPUT's COLUMNS
     and the lexicons' target sides."""
-    from ..subword import train_from_dataset
+    from ..spans.subword import train_from_dataset
 
     path = train_from_dataset(input_spec, split_list(columns), model_prefix,
                               lexicons=lexicons, vocab_size=vocab_size, model_type=model_type,

@@ -1,17 +1,15 @@
-"""Input readers (``readers``), shard writers (``writers``) and the run manifest
-(``manifest``). The readers' public names are re-exported here."""
+"""Input and output: finding input files (``files``), reading them (``readers``, one
+module per format), shard writers (``writers``) and the run manifest (``manifest``).
+The readers' public names are re-exported here."""
 
+from .files import SourceFile, detect_format, find_files
 from .readers import (
     INPUT_FORMATS,
     READ_FORMATS,
     SQUAD_SCHEMA,
     BadRows,
-    InputFile,
     ReadOptions,
     Source,
-    SourceFile,
-    detect_format,
-    open_input,
     open_source,
 )
 
@@ -20,11 +18,10 @@ __all__ = [
     "READ_FORMATS",
     "SQUAD_SCHEMA",
     "BadRows",
-    "InputFile",
     "ReadOptions",
     "Source",
     "SourceFile",
     "detect_format",
-    "open_input",
+    "find_files",
     "open_source",
 ]

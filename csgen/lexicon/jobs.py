@@ -43,12 +43,12 @@ def merge_files(specs: Sequence[str], *, name: str) -> Lexicon:
 def dataset_coverage(lexicon: Lexicon, dataset: str | Path, columns: Sequence[str],
                      input_format: str | None = None) -> dict[str, Any]:
     """Coverage of ``columns`` of a dataset file (see :func:`ops.coverage`)."""
-    from ..io import open_input
+    from ..io.readers import ReadOptions, open_source
     from ..switch import check_columns
 
-    source = open_input(dataset, input_format)
+    source = open_source(dataset, ReadOptions(format=input_format))
     check_columns(source.schema, columns, None)
-    return coverage(lexicon, source.batches, columns)
+    return coverage(lexicon, source.batches(), columns)
 
 
 def dataset_words(dataset: str | Path, columns: Sequence[str],
@@ -58,13 +58,13 @@ def dataset_words(dataset: str | Path, columns: Sequence[str],
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from ..io import open_input
+    from ..io.readers import ReadOptions, open_source
     from ..switch import check_columns
 
-    source = open_input(dataset, input_format)
+    source = open_source(dataset, ReadOptions(format=input_format))
     check_columns(source.schema, columns, None)
     words: set[str] = set()
-    for batch in source.batches:
+    for batch in source.batches():
         for name in columns:
             text = pc.utf8_lower(batch.column(name).cast(pa.large_string()))
             split = pc.split_pattern_regex(text, r"[^\w'\x{2019}-]+")

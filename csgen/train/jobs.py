@@ -36,6 +36,7 @@ import pyarrow.parquet as pq
 
 from .._validate import positive_int
 from ..errors import ColumnError, ConfigError, InputError, MissingFileError
+from ..io.files import find_files, is_url
 from .hf import tokenizer_fingerprint
 from .loop import (
     TrainConfig,
@@ -157,18 +158,15 @@ def merge_options(file_options: Mapping[str, Any], flags: Mapping[str, Any]) -> 
 
 
 def _parquet_files(spec: str) -> list[Path]:
-    p = Path(spec)
-    if p.is_dir():
-        files = sorted(p.glob("*.parquet"))
-        if not files:
-            raise InputError(f"{p}: no *.parquet files in the directory")
-        return files
-    if p.is_file():
-        return [p]
-    files = sorted(Path().glob(spec)) if any(c in spec for c in "*?[") else []
-    if not files:
+    """The Parquet files of ``--pairs SPEC`` by the rules of :mod:`csgen.io.files`."""
+    if is_url(spec):
+        raise InputError(f"{spec}: --pairs reads local Parquet files, not URLs")
+    found = find_files(spec, formats=("parquet",))
+    if found.kind == "directory" and not found.files:
+        raise InputError(f"{Path(spec)}: no *.parquet or *.pq files in the directory")
+    if not found.files:
         raise MissingFileError(f"{spec}: no such Parquet file or directory")
-    return files
+    return [Path(f.name) for f in found.files]
 
 
 def _read_pairs(spec: str, query_column: str, passage_column: str) -> pa.Table:

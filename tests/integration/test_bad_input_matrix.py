@@ -525,6 +525,23 @@ def test_csv_row_longer_than_a_block_with_skipped_rows(tmp_path: Path) -> None:
                                                 [7, "expected 2 fields, found 3"]]
 
 
+def test_jsonl_encoded_surrogate_names_the_line(tmp_path: Path) -> None:
+    """An encoded surrogate (b"\\xed\\xa0\\x80", U+D800 encoded like a character: invalid
+    UTF-8) in a JSONL line is reported as any invalid byte: ``file:LINE: not valid UTF-8
+    (byte N of the line)``, not Arrow's raw ``Invalid UTF8 sequence``."""
+    bad = b'{"question": "the \xed\xa0\x80house", "context": "a"}'
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(b'{"question": "the house", "context": "a"}\n' + bad + b"\n")
+    out = tmp_path / "out"
+    res = invoke(["switch", str(src), "-l", DE, "-r", str(RATIO), "--seed", str(SEED),
+                  "-c", "question", "-o", str(out), "-w", "1", "-q"])
+    err = typed_error(res)
+    assert isinstance(err, InputError), repr(err)
+    at = bad.index(b"\xed") + 1
+    assert str(err) == f"{src}:2: not valid UTF-8 (byte {at} of the line)"
+    assert not out.exists()
+
+
 def test_matrix_covers_every_reader_format() -> None:
     """The matrix keeps up with the readers: every format has its cells."""
     from csgen.io.readers import READ_FORMATS

@@ -23,10 +23,10 @@ from csgen.io import (
     SQUAD_SCHEMA,
     ReadOptions,
     detect_format,
-    open_input,
     open_source,
 )
 from csgen.io import readers as readers_mod
+from csgen.io.readers import jsonl as jsonl_mod
 
 MSMARCO = Path(__file__).resolve().parent.parent / "data" / "readers"
 
@@ -191,9 +191,23 @@ def test_jsonl_bad_line_names_file_and_line(tmp_path):
     assert "surrogate" in reasons[4]
 
 
+def test_jsonl_encoded_surrogate_is_invalid_utf8(tmp_path):
+    """b"\\xed\\xa0\\x80" is U+D800 encoded like a character: not UTF-8. It is reported as
+    any invalid byte is, not with Arrow's raw words (``json.loads`` decodes bytes with
+    "surrogatepass", which let it through)."""
+    path = tmp_path / "s.jsonl"
+    path.write_bytes(b'{"t": "ok"}\n{"t": "a\xed\xa0\x80b"}\n{"t": "fine"}\n')
+    with pytest.raises(InputError,
+                       match=rf"^{path}:2: not valid UTF-8 \(byte 9 of the line\)$"):
+        list(open_source(path).batches())
+    src = open_source(path, ReadOptions(on_bad_row="skip"))
+    assert read_all(src).column("t").to_pylist() == ["ok", "fine"]
+    assert src.bad_rows.examples == [(str(path), 2, "not valid UTF-8 (byte 9 of the line)")]
+
+
 def test_jsonl_line_numbers_across_blocks(tmp_path, monkeypatch):
-    monkeypatch.setattr(readers_mod, "JSON_BLOCK_BYTES", 64)
-    monkeypatch.setattr(readers_mod, "JSON_SAMPLE_BYTES", 64)
+    monkeypatch.setattr(jsonl_mod, "JSON_BLOCK_BYTES", 64)
+    monkeypatch.setattr(jsonl_mod, "JSON_SAMPLE_BYTES", 64)
     rows = [{"i": i, "s": "x" * (i % 7)} for i in range(200)]
     text = "".join(json.dumps(r) + "\n" + ("\n" if i % 13 == 0 else "")
                    for i, r in enumerate(rows))
@@ -390,6 +404,34 @@ def test_squad_bad_question_is_named(tmp_path):
         list(open_source(path).batches())
 
 
+def write_squad(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def test_squad_encodings_and_surrogates(tmp_path):
+    doc = json.dumps(squad_doc(), ensure_ascii=False).encode()
+    path = tmp_path / "s.json"
+    want = read_all(open_source(write_squad(path, doc))).to_pylist()
+    # a UTF-8 byte order mark, and UTF-16 (json detects it): read as before
+    assert read_all(open_source(write_squad(path, b"\xef\xbb\xbf" + doc))).to_pylist() == want
+    utf16 = doc.decode().encode("utf-16")
+    assert read_all(open_source(write_squad(path, utf16))).to_pylist() == want
+    # an encoded surrogate is invalid UTF-8, named like any invalid byte
+    at = doc.index(b"Bob too")
+    write_squad(path, doc[:at] + b"\xed\xa0\x80" + doc[at:])
+    with pytest.raises(InputError,
+                       match=rf"^{path}:1: not valid UTF-8 \(byte {at + 1} of the line\)$"):
+        list(open_source(path).batches())
+    # an escaped lone surrogate is valid JSON but not text
+    bad = squad_doc()
+    bad["data"][0]["paragraphs"][0]["qas"][1]["question"] = "Who\ud800?"
+    path.write_text(json.dumps(bad), encoding="utf-8")
+    with pytest.raises(InputError, match=r"^.*s\.json: question 'q2': a question holds a lone "
+                                         r"surrogate \(\\ud800\), which is not text$"):
+        list(open_source(path).batches())
+
+
 # -- specs ------------------------------------------------------------------------------------
 
 
@@ -560,16 +602,6 @@ def test_bad_rows_reset_at_each_pass(tmp_path):
     list(src.batches())
     list(src.batches())
     assert src.bad_rows.count == 1 and len(src.bad_rows.examples) == 1
-
-
-def test_open_input_keeps_the_earlier_api(tmp_path):
-    path = write_jsonl(tmp_path / "a.jsonl", ROWS)
-    inp = open_input(path, "jsonl", batch_rows=10)
-    assert inp.format == "jsonl" and inp.schema.names == ["id", "text"]
-    assert [b.num_rows for b in inp.batches] == [10, 10, 3]
-    assert list(inp.batches) == []  # one pass
-    with pytest.raises(InputError, match="no such file"):
-        open_input(tmp_path / "missing.jsonl")
 
 
 def test_docstring_examples():
