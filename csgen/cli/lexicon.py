@@ -1,6 +1,6 @@
 """``csgen lexicon``: import, merge, info, induce and evaluate lexicons (.csglex).
 
-Each command maps its flags onto a job of :mod:`csgen.lexicon.jobs` (``import``'s filter
+Each command maps its flags onto a job of :mod:`csgen.lexicon_jobs` (``import``'s filter
 flags onto the fields of :class:`~csgen.lexicon.ops.LexiconFilter`, which checks them) and
 prints what it returns.
 """
@@ -17,7 +17,7 @@ import click
 from ._params import LazyChoice, apply_options, field_option, split_list
 
 _FILTER = "csgen.lexicon.ops:LexiconFilter"
-_INDUCE = "csgen.lexicon.jobs:induce_from_files"
+_INDUCE = "csgen.lexicon_jobs:induce_from_files"
 
 #: the flags of ``lexicon import`` named after the LexiconFilter fields they set
 _FILTER_OPTIONS = [
@@ -52,7 +52,7 @@ def lexicon_group() -> None:
 def lexicon_import(fmt: str, files: tuple[Path, ...], output: Path, lang: str | None,
                    skip_bad: bool, **filters: Any) -> None:
     """Read FILES in FORMAT (muse, tsv, freedict, wikititles, aligned) into one .csglex."""
-    from ..lexicon import jobs
+    from .. import lexicon_jobs as jobs
     from ..lexicon.ops import LexiconFilter
 
     jobs.check_output(output)
@@ -69,7 +69,7 @@ def lexicon_import(fmt: str, files: tuple[Path, ...], output: Path, lang: str | 
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True)
 def lexicon_merge(lexicons: tuple[str, ...], output: Path) -> None:
     """Merge LEXICONS (.csglex or raw, LANG=PATH allowed) into one for ML-CS."""
-    from ..lexicon import jobs
+    from .. import lexicon_jobs as jobs
 
     jobs.check_output(output)
     merged = jobs.merge_files(lexicons, name=output.stem)
@@ -85,7 +85,8 @@ def lexicon_merge(lexicons: tuple[str, ...], output: Path) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 def lexicon_info(lexicon: str, dataset: Path | None, columns: str | None, as_json: bool) -> None:
     """Entries per language, ambiguity, phrase lengths, and dataset coverage."""
-    from ..lexicon import jobs, load_lexicon
+    from .. import lexicon_jobs as jobs
+    from ..lexicon import load_lexicon
     from ..lexicon.ops import describe
 
     lex = load_lexicon(lexicon)
@@ -156,7 +157,7 @@ def _print_info(info: dict[str, Any]) -> None:
 def lexicon_induce(source_vec: Path, target_vec: Path, output: Path, columns: str | None,
                    **options: Any) -> None:
     """Induce a lexicon from two .vec embedding files in one (or aligned) space."""
-    from ..lexicon import jobs
+    from .. import lexicon_jobs as jobs
 
     jobs.check_output(output)
     lexicon = jobs.induce_from_files(source_vec, target_vec,
@@ -177,7 +178,7 @@ def lexicon_induce(source_vec: Path, target_vec: Path, output: Path, columns: st
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def lexicon_evaluate(lexicon: str, gold: Path, lang: str | None, as_json: bool) -> None:
     """Precision@1/@5 of LEXICON against a MUSE-format GOLD dictionary."""
-    from ..lexicon import jobs
+    from .. import lexicon_jobs as jobs
 
     result = jobs.evaluate_files(lexicon, gold, lang=lang)
     if as_json:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -139,14 +138,3 @@ def describe(lexicon: Lexicon) -> dict[str, Any]:
         "skipped_sources": int(lexicon.compiled().build_stats["skipped"]),
         "provenance": list(lexicon.provenance),
     }
-
-
-def coverage(lexicon: Lexicon, batches: Any, columns: Sequence[str]) -> dict[str, dict[str, float]]:
-    """Share of each column's words that the lexicon can switch (identity entries
-    excluded, as ``csgen switch`` does by default)."""
-    from ..switch import Switcher, SwitchStats
-
-    stats = SwitchStats()
-    for _ in Switcher(lexicon, ratio=0.0).switch_batches(batches, columns, stats=stats):
-        pass
-    return {name: {"words": c.words, "coverage": c.coverage} for name, c in stats.columns.items()}
