@@ -52,6 +52,18 @@ class Setting:
         return mlir(data, self.query_lang)
 
 
+def settings_data(settings: Sequence[str], xquad_r: str | Path | None,
+                  squad_files: Mapping[str, str | Path] | None) -> tuple[list[Setting], QAData]:
+    """The settings parsed from text (``moir:en``, ``clir:en-de``, ...) and the data they
+    need: SQuAD-format files for the languages given, XQuAD-R for the others."""
+    parsed = [Setting.parse(x) for x in settings]
+    if not parsed:
+        raise ConfigError("give at least one setting (-s moir:en, clir:en-de, ...)")
+    squad = dict(squad_files or {})
+    langs = sorted({lang for x in parsed for lang in x.langs})
+    return parsed, load_data(xquad_r, squad, [lang for lang in langs if lang not in squad])
+
+
 def load_data(xquad_r: str | Path | None = None, squad_files: Mapping[str, str | Path] = (),
               langs: Sequence[str] = ()) -> QAData:
     """XQuAD-R files (``langs`` of them) and/or SQuAD-format files by language (MLQA),
@@ -81,12 +93,7 @@ def evaluate_baselines(settings: Sequence[str], *, xquad_r: str | Path | None = 
     the XQuAD-R directory and/or SQuAD-format files by language, and, with ``translate``
     (X->en lexicon specs by language X), Translate-Test BM25 t-tested against BM25.
     Returns the report and the t-tests, as :func:`evaluate`."""
-    parsed = [Setting.parse(x) for x in settings]
-    if not parsed:
-        raise ConfigError("give at least one setting (-s moir:en, clir:en-de, ...)")
-    squad = dict(squad_files or {})
-    langs = sorted({lang for x in parsed for lang in x.langs})
-    data = load_data(xquad_r, squad, [lang for lang in langs if lang not in squad])
+    parsed, data = settings_data(settings, xquad_r, squad_files)
     systems = {"bm25": bm25_system()}
     if translate:
         from ..lexicon import load_lexicon  # the core, only for Translate-Test

@@ -461,16 +461,11 @@ def evaluate_models(models: Sequence[str | os.PathLike[str]], settings: Sequence
     by it is the system ``<name>+rerank``, tested against BM25 with ``baseline``, else
     against the (first) model alone. Returns the report and the t-tests
     (Bonferroni-corrected)."""
-    from ..eval.run import Setting, bm25_system, evaluate, load_data
+    from ..eval.run import bm25_system, evaluate, settings_data
 
     if compare and len(models) != 2:
         raise ConfigError(f"compare takes two model directories, got {len(models)}")
-    parsed = [Setting.parse(x) for x in settings]
-    if not parsed:
-        raise ConfigError("give at least one setting (-s moir:en, clir:en-de, ...)")
-    squad = dict(squad_files or {})
-    langs = sorted({lang for x in parsed for lang in x.langs})
-    data = load_data(xquad_r, squad, [lang for lang in langs if lang not in squad])
+    parsed, data = settings_data(settings, xquad_r, squad_files)
     systems: dict[str, Any] = {}
     if baseline:
         systems["bm25"] = bm25_system()

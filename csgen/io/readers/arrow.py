@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from ...errors import InputError
 from ..files import File, clean, reading
-from .base import BadRows, Probe, Reader, ReadOptions, refuse_column_names, register
+from .base import BadRows, Probe, Reader, register
 
 
 @register
@@ -26,11 +26,6 @@ class ArrowReader(Reader):
 
     format = "arrow"
     rebatch = False
-
-    @classmethod
-    def check_options(cls, options: ReadOptions) -> None:
-        super().check_options(options)
-        refuse_column_names(cls.format, options)
 
     @staticmethod
     def _open(f: File, src: Any) -> tuple[Any, bool]:

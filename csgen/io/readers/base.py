@@ -150,6 +150,8 @@ class Reader:
 
     format: ClassVar[str]
     rebatch: ClassVar[bool] = True
+    #: the files name their columns (Parquet, JSON, ...): ``column_names`` is refused
+    names_own_columns: ClassVar[bool] = True
 
     def __init__(self, options: ReadOptions):
         self.options = options
@@ -159,6 +161,8 @@ class Reader:
     def check_options(cls, options: ReadOptions) -> None:
         """Refuse the options that make no sense for this format (``ConfigError``)."""
         refuse_side_files(cls.format, options)
+        if cls.names_own_columns:
+            refuse_column_names(cls.format, options)
 
     def probe(self, f: File) -> Probe:  # pragma: no cover - abstract
         """Open ``f``: its schema (None when it is empty) and row count if known."""

@@ -42,6 +42,7 @@ class CsvReader(Reader):
     Subclasses change the dialect (:class:`TsvReader`) and the columns (MS MARCO)."""
 
     format = "csv"
+    names_own_columns = False  # a header, or column_names
     delimiter: ClassVar[str] = ","
     quoted: ClassVar[bool] = True
     reads_header: ClassVar[bool] = True   # False: the format's files have no header

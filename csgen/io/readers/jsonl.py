@@ -20,7 +20,7 @@ import pyarrow.json as pa_json
 
 from ...errors import InputError
 from ..files import File, reading
-from .base import BadRows, Probe, Reader, ReadOptions, refuse_column_names, register
+from .base import BadRows, Probe, Reader, ReadOptions, register
 
 JSON_BLOCK_BYTES = 8 << 20      # JSONL bytes parsed at a time (cut at a newline)
 JSON_SAMPLE_BYTES = 1 << 20     # JSONL bytes a file's schema is inferred from
@@ -52,11 +52,6 @@ class JsonlReader(Reader):
     not in the schema is a bad line too."""
 
     format = "jsonl"
-
-    @classmethod
-    def check_options(cls, options: ReadOptions) -> None:
-        super().check_options(options)
-        refuse_column_names(cls.format, options)
 
     def __init__(self, options: ReadOptions):
         super().__init__(options)

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..files import File, reading
-from .base import BadRows, Probe, Reader, ReadOptions, refuse_column_names, register
+from .base import BadRows, Probe, Reader, register
 
 _BIG_ROW_GROUP = 256 << 20
 
@@ -30,11 +30,6 @@ class ParquetReader(Reader):
 
     format = "parquet"
     rebatch = False
-
-    @classmethod
-    def check_options(cls, options: ReadOptions) -> None:
-        super().check_options(options)
-        refuse_column_names(cls.format, options)
 
     def probe(self, f: File) -> Probe:
         with reading(f.name, "not a readable Parquet file"), f.random_access() as src:

@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from ...errors import InputError
 from ..files import File, reading
-from .base import BadRows, Probe, Reader, ReadOptions, refuse_column_names, register
+from .base import BadRows, Probe, Reader, register
 
 SQUAD_SCHEMA = pa.schema([
     ("id", pa.string()),
@@ -42,11 +42,6 @@ class SquadReader(Reader):
 
     format = "squad"
     rebatch = False
-
-    @classmethod
-    def check_options(cls, options: ReadOptions) -> None:
-        super().check_options(options)
-        refuse_column_names(cls.format, options)
 
     def probe(self, f: File) -> Probe:
         with reading(f.name), f.open() as fh:
