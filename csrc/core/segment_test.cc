@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "scan.h"
 #include "test_util.h"
 
 using namespace csgen;
@@ -115,7 +116,68 @@ static void test_segment() {
   CHECK_EQ(toks.size(), size_t{1});
 }
 
+// scan_words (scan.h), the switcher's scanner, against segment(): the same
+// non-space tokens on random text rich in what decides token ends (joiners,
+// '.' and ',' between digits, combining marks after punctuation, non-ASCII
+// letters and spaces, windows of 64 bytes cut anywhere), with random bytes
+// after the string that the scanner may read but must not use; the same
+// first invalid byte on broken UTF-8.
+static void test_scan_words_matches_segment() {
+  static const char* pieces[] = {
+      "a", "b", "Z", "q", "s", "S", "0", "7", "'", "-", ".", ",", " ", "  ", "\t", "\n", "\x1c",
+      "\x01", "!", "?", "(", ")", "\"", "\xC3\xA9", "\xCC\x81", "\xE2\x80\x99", "\xC2\xA0",
+      "\xE6\xBC\xA2", "\xF0\x9F\x91\x8D", "\xE2\x80\x90", "don't", "state-of-the-art", "3.14",
+      "1,000", "dog's", "New York's", "cat\xE2\x80\x99s", "abcdefghijklmnopqrstuvwxyz0123456789"};
+  const size_t n_pieces = sizeof(pieces) / sizeof(pieces[0]);
+  Lcg g{2024};
+  int agree = 0, cases = 0;
+  for (int c = 0; c < 4000; ++c) {
+    std::string text;
+    const uint32_t target = g.next() % 300;
+    // Mostly ASCII, sometimes a run of one piece (long words, long space runs).
+    while (text.size() < target) {
+      const char* piece = pieces[g.next() % (g.next() % 4 == 0 ? n_pieces : 23)];
+      const uint32_t times = g.next() % 8 == 0 ? 1 + g.next() % 70 : 1;
+      for (uint32_t t = 0; t < times; ++t) text += piece;
+    }
+    if (c % 10 == 0 && !text.empty()) text[g.next() % text.size()] = '\xFF';  // broken UTF-8
+    std::string buffer = text;
+    const uint32_t tail = g.next() % 3 == 0 ? 0 : g.next() % 100;
+    for (uint32_t t = 0; t < tail; ++t) buffer.push_back(static_cast<char>("a'.9 \xC3"[g.next() % 6]));
+    std::vector<Token> want;
+    const Status st = segment(U(buffer), text.size(), &want, /*keep_spaces=*/false);
+    std::vector<Token> got;
+    size_t bad = 0;
+    const bool ok = scan_words(
+        U(buffer), text.size(), buffer.size(),
+        [&](size_t a, size_t b, uint8_t kind, const uint8_t* lower) {
+          got.push_back(Token{static_cast<uint32_t>(a), static_cast<uint32_t>(b), kind});
+          // The fold it hands over is the token's own, lower-cased.
+          if (lower) {
+            std::string folded;
+            utf8::fold_append(U(buffer) + a, b - a, &folded);
+            if (std::memcmp(lower, folded.data(), b - a) != 0) got.back().kind = 99;
+          }
+        },
+        &bad);
+    ++cases;
+    bool same = ok == st.ok();
+    if (same && ok) {
+      same = got.size() == want.size();
+      for (size_t k = 0; same && k < got.size(); ++k)
+        same = got[k].start == want[k].start && got[k].end == want[k].end &&
+               got[k].kind == want[k].kind;
+    } else if (same) {
+      same = static_cast<int64_t>(bad) == st.byte;
+    }
+    if (!same) std::fprintf(stderr, "  scan_words differs on case %d: %s\n", c, show(text).c_str());
+    agree += same;
+  }
+  CHECK_EQ(agree, cases);
+}
+
 int main() {
   test_segment();
+  test_scan_words_matches_segment();
   return finish("segment_test");
 }
