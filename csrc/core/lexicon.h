@@ -80,7 +80,7 @@ struct LexiconBuildStats {
 //     stripped, "rock 'n' roll") is part of the unit and stays.
 // Both counts are in LexiconBuildStats.
 struct LexiconBuildOptions {
-  bool end_punctuation = false;  // the rule above; false is engine version 1
+  bool end_punctuation = true;  // the rule above; false is engine version 1
 };
 
 // Target bytes of one candidate in each CasePattern, pre-cased at build time
@@ -132,7 +132,8 @@ class Lexicon {
   // grouped by language in ascending order, so lang's group is the one
   // ranked by the node's languages below it.
   uint32_t first_candidate(const LexiconNode& node, int lang, bool with_identity) const {
-    const int rank = popcount64(node.langs_identity & ((uint64_t{1} << lang) - 1));
+    const uint64_t below = node.langs_identity & ((uint64_t{1} << lang) - 1);
+    const int rank = below ? popcount64(below) : 0;  // 0 with one language: no count
     return first_cand_[2 * (static_cast<size_t>(node.group_begin) + static_cast<size_t>(rank)) +
                        (with_identity ? 0 : 1)];
   }

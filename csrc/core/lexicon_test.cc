@@ -132,11 +132,13 @@ static void test_lexicon() {
   CHECK_EQ(bs.skipped, int64_t{4});
   CHECK_EQ(bs.duplicates, int64_t{1});
   CHECK_EQ(bs.identity, int64_t{1});
+  CHECK_EQ(bs.punct_stripped, int64_t{1});  // "U.S." / "EE.UU."
+  CHECK_EQ(bs.punct_dropped, int64_t{0});
   CHECK_EQ(lex.n_langs(), 2);
   // house, new york, paris, 1990s, u.s., united states of america, united states
   CHECK_EQ(lex.n_keys(), size_t{7});
   CHECK_EQ(lex.n_candidates(), size_t{10});
-  CHECK_EQ(lex.max_tokens(), 4);  // "u.s." is 4 tokens; "united states of america" 4 too
+  CHECK_EQ(lex.max_tokens(), 4);  // "united states of america" ("u.s" is 3 tokens)
 
   auto find = [&](const std::string& k) { return lex.find(k.data(), k.size()); };
   auto targets = [&](int32_t id) {
@@ -207,10 +209,13 @@ static void test_lexicon() {
   CHECK(usa >= 0);
   if (usa >= 0) CHECK_EQ(static_cast<int>(lex.node(usa).n_tokens), 4);
   // Punctuation tokens are part of keys; prefixes end at any non-space token.
-  const int32_t us = find("u.s.");
+  // (Engine version 2: the final "." both sides share is stripped, see
+  // test_lexicon_end_punctuation; the inner one stays.)
+  const int32_t us = find("u.s");
   CHECK(us >= 0);
-  if (us >= 0) CHECK_EQ(static_cast<int>(lex.node(us).n_tokens), 4);
-  for (const char* prefix : {"u", "u.", "u.s"}) {
+  if (us >= 0) CHECK_EQ(static_cast<int>(lex.node(us).n_tokens), 3);
+  CHECK_EQ(find("u.s."), -1);
+  for (const char* prefix : {"u", "u."}) {
     const int32_t id = find(prefix);
     CHECK(id >= 0);
     if (id >= 0) CHECK_EQ(static_cast<int>(lex.node(id).has_longer), 1);
@@ -297,8 +302,159 @@ static void test_lexicon() {
   CHECK_EQ(ks.add("x\xFF").code, Code::kInvalidUtf8);
 }
 
+// Candidates of key k as (target, lang, weight).
+static std::vector<std::pair<std::string, float>> cands_of(const Lexicon& lex, const std::string& k) {
+  std::vector<std::pair<std::string, float>> v;
+  const int32_t id = lex.find(k.data(), k.size());
+  if (id < 0 || !lex.node(id).is_entry) return v;
+  const LexiconNode& n = lex.node(id);
+  for (uint32_t c = n.cand_begin; c < n.cand_end; ++c) {
+    const Candidate& cand = lex.candidates()[c];
+    v.emplace_back(std::string(lex.targets() + cand.target_offset, cand.target_length), cand.weight);
+  }
+  return v;
+}
+
+// Engine version 2: punctuation at the ends of entries (lexicon.h).
+static void test_lexicon_end_punctuation() {
+  using CV = std::vector<std::pair<std::string, float>>;
+  const std::vector<Entry> entries = {
+      {"is", "ist", 0},                       // 0
+      {"however,", "allerdings,", 0},         // 1 stripped
+      {"however,", "jedoch", 0},              // 2 dropped: comma on one side
+      {"is,", "sind,", 0},                    // 3 stripped: a new target of "is"
+      {"is,", "ist,", 0},                     // 4 stripped: repeats 0, adds no weight
+      {"regards,", "gruesse,", 0},            // 5 stripped (weight 2)
+      {"regards,", "gruesse,", 0},            // 6 stripped again: weights add up
+      {"team,", "mannschaft,", 0},            // 7 stripped (weight 1) ...
+      {"team", "mannschaft", 0},              // 8 ... then clean (weight 3): it counts, not 7
+      {"percent", "%", 0},                    // 9 dropped: punctuation only on the target
+      {"hello", "\xC2\xA1hola", 0},           // 10 dropped: target starts with punctuation
+      {"what?", "\xC2\xBFqu\xC3\xA9?", 0},   // 11 dropped likewise
+      {"c++", "c++", 0},                      // 12 symbols stay: not punctuation
+      {"us$", "us$", 0},                      // 13
+      {"yes}}", "s\xC3\xAD}}", 0},            // 14 stripped
+      {"x,", "y\xEF\xBC\x8C", 0},             // 15 dropped: "," vs fullwidth "，"
+      {"however ,", "dennoch,", 0},           // 16 stripped: tokens equal, gaps play no part
+      {"z ,", ",", 0},                        // 17 dropped: nothing left of the target
+      {"rock 'n' roll", "rock 'n' roll", 0},  // 18 inner punctuation stays
+  };
+  const std::vector<double> weights = {1, 1, 1, 1, 1, 1, 1, 1, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+  Lexicon lex;
+  CHECK(build_lexicon(entries, 1, &lex, &weights).ok());
+  const LexiconBuildStats& bs = lex.build_stats();
+  CHECK_EQ(bs.punct_stripped, int64_t{8});  // entries 1 3 4 5 6 7 14 16
+  CHECK_EQ(bs.punct_dropped, int64_t{6});   // entries 2 9 10 11 15 17
+  CHECK_EQ(cands_of(lex, "however"), (CV{{"allerdings", 1.0f}, {"dennoch", 1.0f}}));
+  CHECK_EQ(lex.find("however,", 8), -1);
+  CHECK_EQ(cands_of(lex, "is"), (CV{{"ist", 1.0f}, {"sind", 1.0f}}));
+  CHECK_EQ(lex.find("is,", 3), -1);
+  CHECK_EQ(cands_of(lex, "regards"), (CV{{"gruesse", 2.0f}}));
+  CHECK_EQ(cands_of(lex, "team"), (CV{{"mannschaft", 3.0f}}));
+  CHECK(cands_of(lex, "percent").empty());
+  CHECK(cands_of(lex, "hello").empty());
+  CHECK(cands_of(lex, "what").empty());
+  CHECK(cands_of(lex, "what?").empty());
+  CHECK_EQ(cands_of(lex, "c++"), (CV{{"c++", 1.0f}}));
+  CHECK_EQ(cands_of(lex, "us$"), (CV{{"us$", 1.0f}}));
+  CHECK(cands_of(lex, "c").empty());
+  CHECK_EQ(cands_of(lex, "yes"), (CV{{"s\xC3\xAD", 1.0f}}));
+  CHECK(cands_of(lex, "x").empty());
+  CHECK(cands_of(lex, "z").empty());
+  CHECK_EQ(cands_of(lex, "rock 'n' roll"), (CV{{"rock 'n' roll", 1.0f}}));
+
+  // Off (engine version 1): the entries stay as they are.
+  Lexicon v1;
+  LexiconBuildOptions off;
+  off.end_punctuation = false;
+  Column src, tgt;
+  std::vector<int32_t> langs;
+  for (const Entry& e : entries) {
+    src.add(e.src);
+    tgt.add(e.tgt);
+    langs.push_back(0);
+  }
+  CHECK(Lexicon::build(src.view(), tgt.view(), langs.data(), nullptr, 1, &v1, off).ok());
+  CHECK_EQ(v1.build_stats().punct_stripped, int64_t{0});
+  CHECK_EQ(v1.build_stats().punct_dropped, int64_t{0});
+  CHECK_EQ(cands_of(v1, "however,"), (CV{{"allerdings,", 1.0f}, {"jedoch", 1.0f}}));
+  CHECK_EQ(cands_of(v1, "percent"), (CV{{"%", 1.0f}}));
+}
+
+// first_candidate: a language's first candidate, identity ones included or
+// not, agrees with a scan of the candidates.
+static void test_first_candidate() {
+  Lexicon lex;
+  CHECK(build_lexicon({{"house", "house", 2},  // language 2: an identity candidate only
+                       {"house", "maison", 1},
+                       {"house", "Haus", 0},
+                       {"house", "house", 3},  // language 3: identity first, then casa
+                       {"house", "casa", 3},
+                       {"house", "Heim", 0},
+                       {"cat", "cat", 0},
+                       {"cat", "Katze", 0},
+                       {"dog", "chien", 5}},
+                      6, &lex)
+            .ok());
+  bool agree = true;
+  int checked = 0;
+  for (const char* key : {"house", "cat", "dog"}) {
+    const LexiconNode& n = lex.node(lex.find(key, std::strlen(key)));
+    for (int lang = 0; lang < 6; ++lang) {
+      for (const bool with_identity : {true, false}) {
+        const uint64_t langs = with_identity ? n.langs_identity : n.langs;
+        if (!((langs >> lang) & 1)) continue;
+        uint32_t want = n.cand_begin;
+        while (lex.candidates()[want].lang != lang ||
+               (lex.candidates()[want].identity && !with_identity))
+          ++want;
+        agree &= lex.first_candidate(n, lang, with_identity) == want;
+        ++checked;
+      }
+    }
+  }
+  CHECK(agree);
+  CHECK_EQ(checked, 11);  // house 4 + 3, cat 1 + 1, dog 1 + 1
+}
+
+// The switcher's index finds exactly the keys find() finds, prefixes
+// included, with their flags and languages; keys longer than 16 bytes too.
+static void test_index() {
+  Lexicon lex;
+  CHECK(build_lexicon({{"house", "Haus", 0},
+                       {"united states of america", "USA", 1},
+                       {"internationalization", "Internationalisierung", 0},
+                       {"internationalizatiom", "x", 1},  // same first 16 bytes and length
+                       {"paris", "paris", 1},
+                       {"\xC3\xA4pfel", "apples", 1}},
+                      2, &lex)
+            .ok());
+  for (const char* key : {"house", "united", "united states", "united states of",
+                          "united states of america", "internationalization",
+                          "internationalizatiom", "paris", "\xC3\xA4pfel"}) {
+    const size_t len = std::strlen(key);
+    const int32_t id = lex.find(key, len);
+    const IndexSlot* slot = lex.find_slot(key, len);
+    CHECK(id >= 0);
+    CHECK(slot != nullptr);
+    if (id < 0 || !slot) continue;
+    const LexiconNode& n = lex.node(id);
+    CHECK_EQ(static_cast<int32_t>(slot->id) - 1, id);
+    CHECK_EQ(slot->langs, n.langs);
+    CHECK_EQ(static_cast<bool>(slot->flags & kSlotEntry), static_cast<bool>(n.is_entry));
+    CHECK_EQ(static_cast<bool>(slot->flags & kSlotLonger), static_cast<bool>(n.has_longer));
+    CHECK_EQ(static_cast<bool>(slot->flags & kSlotIdentity), n.langs_identity != n.langs);
+  }
+  for (const char* key : {"hous", "houses", "internationalizatio", "internationalizatioN", "",
+                          "united states of americas", "states"})
+    CHECK(lex.find_slot(key, std::strlen(key)) == nullptr);
+}
+
 int main() {
   test_parse_pairs();
   test_lexicon();
+  test_lexicon_end_punctuation();
+  test_first_candidate();
+  test_index();
   return finish("lexicon_test");
 }

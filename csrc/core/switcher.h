@@ -52,7 +52,7 @@ struct SwitchOptions {
   bool consistent = false;
   // Possessives split into stem and suffix (engine version 2); false gives
   // version 1's matching, for comparing the two engines.
-  bool possessives = false;
+  bool possessives = true;
   // Rows are cut into at most `threads` ranges of at least this many input
   // bytes each, so small batches run on one thread. Tests lower it to make
   // small inputs run on several.

@@ -598,6 +598,171 @@ static void test_title_digraphs_switched() {
   CHECK_EQ(out_row(r, 0), std::string("\xC7\x85ungla"));
 }
 
+// ---------------------------------------------------------------------------
+// Engine version 2: possessives and end punctuation.
+
+static Lexicon possessive_lexicon() {
+  Lexicon lex;
+  CHECK(build_lexicon({{"dog", "Hund", 0},
+                       {"country", "Land", 0},
+                       {"new york", "Nueva York", 0},
+                       {"new", "neu", 0},
+                       {"it", "es", 0},
+                       {"that", "das", 0},
+                       {"cat", "Katze", 0},
+                       {"don't", "nicht", 0},
+                       {"they", "sie", 0},
+                       {"players", "Spieler", 0},
+                       {"mcdonald's", "McDonald's", 0},
+                       {"mcdonald", "Ronald", 0},
+                       {"bone", "Knochen", 0}},
+                      1, &lex)
+            .ok());
+  return lex;
+}
+
+static void test_switch_possessives() {
+  const Lexicon lex = possessive_lexicon();
+  const Column col = make_column({
+      "Dog's bone",                 // 0: the stem switches, 's stays
+      "DOG'S country's",            // 1: case carried over; two possessives
+      "the cat\xE2\x80\x99s dog",   // 2: U+2019
+      "New York's dog",             // 3: a phrase ending in a possessive
+      "it's that's",                // 4: contractions: 's is a verb, nothing switches
+      "don't they're",              // 5: n't 're: whole words only ("don't" is an entry)
+      "McDonald's",                 // 6: an entry of its own matches whole
+      "players' dog",               // 7: a trailing apostrophe is punctuation already
+      "dog's's dogs'",              // 8: one suffix only; "dog's" is not an entry
+  });
+  SwitchResult r;
+  CHECK(switch_column(lex, opts(1.0), col.view(), nullptr, 0, &r).ok());
+  CHECK_EQ(out_rows(r), (std::vector<std::string>{
+                            "Hund's Knochen", "HUND'S Land's", "the Katze\xE2\x80\x99s Hund",
+                            "Nueva York's Hund", "it's that's", "nicht they're", "McDonald's",
+                            "Spieler' Hund", "dog's's dogs'"}));
+  check_consistent(lex, col, r);
+  // The record covers the stem only.
+  const std::vector<Sw> s0 = switches_of(r, 0);
+  CHECK_EQ(s0.size(), size_t{2});
+  if (!s0.empty()) CHECK_EQ((std::vector<int>{s0[0].ss, s0[0].se, s0[0].ds, s0[0].de}),
+                            (std::vector<int>{0, 3, 0, 4}));
+  const std::vector<Sw> s2 = switches_of(r, 2);
+  CHECK_EQ(s2.size(), size_t{2});
+  if (!s2.empty()) CHECK_EQ((std::vector<int>{s2[0].ss, s2[0].se, s2[0].ds, s2[0].de}),
+                            (std::vector<int>{4, 7, 4, 9}));
+  const std::vector<Sw> s3 = switches_of(r, 3);
+  CHECK_EQ(s3.size(), size_t{2});
+  if (!s3.empty()) CHECK_EQ((std::vector<int>{s3[0].ss, s3[0].se, s3[0].ds, s3[0].de}),
+                            (std::vector<int>{0, 8, 0, 10}));
+  // Words are counted as ever: a possessive is one word; a contraction is not eligible.
+  CHECK_EQ(i32(r.n_words, 0), 2);
+  CHECK_EQ(i32(r.n_words, 3), 3);
+  CHECK_EQ(i32(r.n_eligible, 4), 0);
+  CHECK_EQ(i32(r.n_eligible, 5), 1);
+  CHECK_EQ(i32(r.n_switched, 8), 0);
+  CHECK_EQ(r.lang_words, std::vector<int64_t>{12});  // "new york" counts 2
+
+  // Version 1 matching: a possessive is an unknown word.
+  SwitchOptions v1 = opts(1.0);
+  v1.possessives = false;
+  SwitchResult r1;
+  CHECK(switch_column(lex, v1, col.view(), nullptr, 0, &r1).ok());
+  CHECK_EQ(out_row(r1, 0), std::string("Dog's Knochen"));
+  CHECK_EQ(out_row(r1, 3), std::string("Neu York's Hund"));
+
+  // The stem is the unit: stopwords check it, protection overlapping it keeps
+  // it, protection of the suffix alone does not.
+  KeySet stop;
+  CHECK(stop.add("dog").ok());
+  SwitchOptions os = opts(1.0);
+  os.stopwords = &stop;
+  SwitchResult rs;
+  CHECK(switch_column(lex, os, make_column({"Dog's bone"}).view(), nullptr, 0, &rs).ok());
+  CHECK_EQ(out_row(rs, 0), std::string("Dog's Knochen"));
+  const Column pc = make_column({"Dog's bone", "Dog's bone"});
+  const std::vector<int64_t> offsets = {0, 1, 2};
+  const std::vector<int64_t> starts = {3, 2}, ends = {5, 3};  // row 0: "'s"; row 1: "g"
+  ProtectedSpans p;
+  p.offsets = offsets.data();
+  p.starts = starts.data();
+  p.ends = ends.data();
+  p.large = true;
+  p.n_rows = 2;
+  p.n = 2;
+  SwitchResult rp;
+  CHECK(switch_column(lex, opts(1.0), pc.view(), nullptr, 0, &rp, &p).ok());
+  CHECK_EQ(out_rows(rp), (std::vector<std::string>{"Hund's Knochen", "Dog's Knochen"}));
+
+  // Consistent mode: a possessive's stem draws as the bare word does.
+  Lexicon two;
+  CHECK(build_lexicon({{"dog", "Hund", 0}, {"dog", "perro", 1}, {"dog", "chien", 1}}, 2, &two).ok());
+  std::vector<std::string> rows(200, "dog's dog Dog's");
+  SwitchOptions oc = opts(0.5);
+  oc.consistent = true;
+  oc.choice = CandidateChoice::kUniform;
+  SwitchResult rc;
+  const Column cc = make_column(rows);
+  CHECK(switch_column(two, oc, cc.view(), nullptr, 0, &rc).ok());
+  bool agree = true;
+  int64_t switched_rows = 0;
+  for (int64_t i = 0; i < cc.n; ++i) {
+    const std::vector<Sw> sw = switches_of(rc, i);
+    agree &= sw.size() == 0 || sw.size() == 3;
+    std::vector<std::pair<std::string, int>> seen;
+    for (const Sw& w : sw)
+      seen.emplace_back(fold(out_row(rc, i).substr(static_cast<size_t>(w.ds),
+                                                   static_cast<size_t>(w.de - w.ds))),
+                        w.lang);
+    for (const auto& x : seen) agree &= x == seen.front();
+    switched_rows += !sw.empty();
+  }
+  CHECK(agree);
+  CHECK(switched_rows > 60 && switched_rows < 140);
+}
+
+// Engine version 2: an entry's end punctuation never takes the text's.
+static void test_switch_end_punctuation() {
+  Lexicon lex;
+  CHECK(build_lexicon({{"is", "ist", 0},
+                       {"however,", "allerdings,", 0},
+                       {"is,", "sind,", 0},
+                       {"the", "die", 0},
+                       {"dog", "Hund", 0},
+                       {"ran", "lief", 0}},
+                      1, &lex)
+            .ok());
+  SwitchResult r;
+  CHECK(switch_column(lex, opts(1.0), make_column({"However, the dog ran.", "It is, I think"}).view(),
+                      nullptr, 0, &r)
+            .ok());
+  CHECK_EQ(out_rows(r), (std::vector<std::string>{"Allerdings, die Hund lief.", "It ist, I think"}));
+  const std::vector<Sw> s0 = switches_of(r, 0);
+  CHECK(!s0.empty());
+  if (!s0.empty()) CHECK_EQ((std::vector<int>{s0[0].ss, s0[0].se}), (std::vector<int>{0, 7}));
+}
+
+// min_bytes_per_thread: small inputs on several threads, the same output.
+static void test_switch_min_bytes_per_thread() {
+  const Lexicon lex = basic_lexicon();
+  const Column col = big_column(3000, 11);
+  SwitchResult one;
+  CHECK(switch_column(lex, opts(0.5, 1), col.view(), nullptr, 0, &one).ok());
+  CHECK_EQ(one.n_chunks, 1);
+  SwitchOptions o = opts(0.5, 4);
+  SwitchResult four;
+  CHECK(switch_column(lex, o, col.view(), nullptr, 0, &four).ok());
+  CHECK_EQ(four.n_chunks, 1);  // under 64 KiB: one thread by default
+  o.min_bytes_per_thread = 1;
+  CHECK(switch_column(lex, o, col.view(), nullptr, 0, &four).ok());
+  CHECK_EQ(four.n_chunks, 4);
+  CHECK(serialize(four) == serialize(one));
+  o.min_bytes_per_thread = 0;
+  CHECK_EQ(switch_column(lex, o, col.view(), nullptr, 0, &four).code, Code::kInvalidArgument);
+  SwitchResult empty;
+  CHECK(switch_column(lex, opts(0.5, 4), make_column({}).view(), nullptr, 0, &empty).ok());
+  CHECK_EQ(empty.n_chunks, 1);
+}
+
 int main() {
   test_switch_basic();
   test_switch_protect();
@@ -606,5 +771,8 @@ int main() {
   test_switch_empty_null_offsets();
   test_switch_consistent();
   test_title_digraphs_switched();
+  test_switch_possessives();
+  test_switch_end_punctuation();
+  test_switch_min_bytes_per_thread();
   return finish("switcher_test");
 }

@@ -111,6 +111,9 @@ PYBIND11_MODULE(_core, m) {
     }
   });
   m.attr("UNICODE_VERSION") = unicode::kUnicodeVersion;
+  // Output version of the switching engine (switcher.h kEngineVersion): callers
+  // record it and refuse to mix outputs of two versions.
+  m.attr("ENGINE_VERSION") = kEngineVersion;
   m.attr("MIN_BYTES_PER_THREAD") = SwitchOptions{}.min_bytes_per_thread;
 
   m.def(
@@ -237,8 +240,16 @@ PYBIND11_MODULE(_core, m) {
                                d["skipped"] = s.skipped;
                                d["duplicates"] = s.duplicates;
                                d["identity"] = s.identity;
+                               d["punct_stripped"] = s.punct_stripped;
+                               d["punct_dropped"] = s.punct_dropped;
                                return d;
                              })
+      .def_property_readonly(
+          "punct_stripped", [](const Lexicon& lex) { return lex.build_stats().punct_stripped; },
+          "Entries whose end punctuation, shared by source and target, was stripped.")
+      .def_property_readonly(
+          "punct_dropped", [](const Lexicon& lex) { return lex.build_stats().punct_dropped; },
+          "Entries left out: end punctuation on one side only, or differing.")
       .def(
           "lookup",
           [](const Lexicon& lex, const std::string& phrase) {
