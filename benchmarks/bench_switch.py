@@ -25,8 +25,9 @@ loop of the same mode and ratio, both measured in this run:
 
 The size sweep (``scaling`` in the JSON) times ``csgen`` at ``--ratio`` BL-CS on the first
 ``--size-fractions`` of the column with every thread count: the cost per byte should be
-flat. With ``--big-mb`` (e.g. 1000; off by default: about 5 GB of memory), a second column
-of that size is timed at ``--ratio`` BL-CS on 1 and 2 threads (``big`` in the JSON).
+flat. With ``--big-mb`` (e.g. 1000; off by default), a second column of that size is timed
+at ``--ratio`` BL-CS on 1 and 2 threads (``big`` in the JSON; 1000 MB needs about 7 GB of
+memory).
 
 Every csgen row keeps the time of each of the ``--repeat`` runs (``mb_s_runs``): MB/s is the
 best, and the spread is shown beside it. ``targets`` in the JSON (and its table) holds the

@@ -292,7 +292,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                    help="MB of text for the switching benchmark (default 100)")
     p.add_argument("--big-mb", type=float, default=0.0,
                    help="also time switching a column of this many MB on 1 and 2 threads, "
-                        "e.g. 1000 (about 5 GB of memory; default 0: left out)")
+                        "e.g. 1000 (about 7 GB of memory; default 0: left out)")
     p.add_argument("--smoke", action="store_true",
                    help="a seconds-long run at tiny sizes (writes <date>-smoke.*)")
     p.add_argument("--only", nargs="+", default=None, metavar="NAME",

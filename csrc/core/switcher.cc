@@ -410,9 +410,12 @@ struct Scratch {
 
 // Folds word token [start, end) into *wk and prefetches its index slot.
 // lower: the token's fold from the scanner (see scan_words), or null.
-__attribute__((always_inline)) inline void fold_word(const LexIndex& index, const uint8_t* s, uint32_t start, uint32_t end,
-                      const uint8_t* lower, const uint8_t* readable_end, std::string* arena,
-                      WordKey* wk) {
+// Always inlined: called once per word from the scanner's loop.
+__attribute__((always_inline)) inline void fold_word(const LexIndex& index, const uint8_t* s,
+                                                    uint32_t start, uint32_t end,
+                                                    const uint8_t* lower,
+                                                    const uint8_t* readable_end,
+                                                    std::string* arena, WordKey* wk) {
   const uint32_t n = end - start;
   if (lower && n <= 16) {
     simd::keep16(lower, n, &wk->k0, &wk->k1);
@@ -518,8 +521,8 @@ int collect_matches(const Context& ctx, const uint8_t* s, const Token* toks, siz
   return n_matches;
 }
 
-// Phase A's common case (see decide_row), in a loop of its own so that its
-// few values stay in registers: single words under default options, from
+// Phase A's common case (see decide_row), in a loop of its own (not inlined)
+// so that its few values stay in registers: single words under default options, from
 // word w on. Stops at the first word that needs the general path (a prefix
 // of a longer key, a possessive not in the lexicon, a key over 16 bytes) and
 // returns its index (n_words when none). Appends the units it takes to
