@@ -25,7 +25,15 @@ loop of the same mode and ratio, both measured in this run:
 
 The size sweep (``scaling`` in the JSON) times ``csgen`` at ``--ratio`` BL-CS on the first
 ``--size-fractions`` of the column with every thread count: the cost per byte should be
-flat.
+flat. With ``--big-mb`` (e.g. 1000; off by default), a second column of that size is timed
+at ``--ratio`` BL-CS on 1 and 2 threads (``big`` in the JSON; 1000 MB needs about 7 GB of
+memory).
+
+Every csgen row keeps the time of each of the ``--repeat`` runs (``mb_s_runs``): MB/s is the
+best, and the spread is shown beside it. ``targets`` in the JSON (and its table) holds the
+engine's goals, each a ratio of two figures of this run: BL-CS on one thread at least 0.2x
+``utf8_lower``; ML-CS at least 0.75x BL-CS at the same ratio (one thread); two threads at
+least 1.85x one thread (BL-CS at ``--ratio``, on the column and on the ``--big-mb`` one).
 
 Usage::
 
@@ -277,6 +285,92 @@ def time_pipeline(csgen: ModuleType, arr: pa.Array, lex: Any, args: argparse.Nam
     return sec
 
 
+def timed_runs(fn: Any, repeat: int) -> tuple[list[float], Any]:
+    """Wall seconds of each of ``repeat`` calls of ``fn`` and the last result."""
+    import time
+
+    runs: list[float] = []
+    result: Any = None
+    for _ in range(repeat):
+        result = None  # free the previous output before the next run
+        t0 = time.perf_counter()
+        result = fn()
+        runs.append(time.perf_counter() - t0)
+    return runs, result
+
+
+def time_big(csgen: ModuleType, texts: Sequence[str], lexicon: Any, args: argparse.Namespace,
+             ) -> list[dict[str, Any]]:
+    """BL-CS at ``--ratio`` on a ``--big-mb`` column, 1 and 2 threads, outputs compared."""
+    rows, n_bytes = repeat_to_size(texts, int(args.big_mb * MB))
+    arr = pa.array(rows, type=pa.large_string())
+    del rows
+    out: list[dict[str, Any]] = []
+    first: pa.Array | None = None
+    for n in (1, 2):
+        sw = csgen.Switcher([lexicon], ratio=args.ratio, seed=args.seed, threads=n)
+        runs, res = timed_runs(lambda sw=sw: sw.switch_array(arr, column="context"), args.repeat)
+        if first is None:
+            first = res.text
+        else:
+            assert res.text.equals(first), "--big-mb: output differs between 1 and 2 threads"
+        del res
+        out.append({"method": f"csgen {n} thread" + ("s" if n > 1 else ""), "mode": BL,
+                    "ratio": args.ratio, "threads": n, "bytes": n_bytes, "rows": len(arr),
+                    "seconds": min(runs), "mb_s": n_bytes / MB / min(runs),
+                    "mb_s_runs": [n_bytes / MB / s for s in runs]})
+    return out
+
+
+def _median(xs: Sequence[float]) -> float:
+    s = sorted(xs)
+    return (s[(len(s) - 1) // 2] + s[len(s) // 2]) / 2
+
+
+def targets(results: list[dict[str, Any]], big: list[dict[str, Any]], ratios: Sequence[float],
+            main_ratio: float, input_mb: float) -> list[dict[str, Any]]:
+    """The engine's goals, each a ratio of two figures of this run: best against best, and
+    median against median of the runs (a noisy machine shows in the gap)."""
+    engine = {(r["mode"], r["ratio"], r["threads"]): r for r in results
+              if r["method"].startswith("csgen ") and "thread" in r["method"]}
+    lower = next(r for r in results if r["method"] == "utf8_lower")
+    out: list[dict[str, Any]] = []
+
+    def add(name: str, ratio: float, num: dict[str, Any], den: dict[str, Any], goal: float,
+            ) -> None:
+        value = num["mb_s"] / den["mb_s"]
+        runs_num, runs_den = num.get("mb_s_runs") or [], den.get("mb_s_runs") or []
+        median = (_median(runs_num) / _median(runs_den)) if runs_num and runs_den else value
+        out.append({"target": name, "ratio": ratio, "value": value, "value_median": median,
+                    "goal": goal, "met": value >= goal})
+
+    for ratio in ratios:
+        bl1, ml1 = engine.get((BL, ratio, 1)), engine.get((ML, ratio, 1))
+        if bl1:
+            add("BL-CS, 1 thread, x utf8_lower", ratio, bl1, lower, 0.2)
+        if bl1 and ml1:
+            add("ML-CS / BL-CS, 1 thread", ratio, ml1, bl1, 0.75)
+    bl1, bl2 = engine.get((BL, main_ratio, 1)), engine.get((BL, main_ratio, 2))
+    if bl1 and bl2:
+        add(f"BL-CS, 2 threads / 1 thread, {input_mb:,.0f} MB", main_ratio, bl2, bl1, 1.85)
+    by_threads = {r["threads"]: r for r in big}
+    if 1 in by_threads and 2 in by_threads:
+        add(f"BL-CS, 2 threads / 1 thread, {by_threads[1]['bytes'] / MB:,.0f} MB", main_ratio,
+            by_threads[2], by_threads[1], 1.85)
+    return out
+
+
+def format_targets(rows: list[dict[str, Any]]) -> str:
+    """Markdown table of targets()."""
+    lines = ["| target | ratio | value | value (medians) | goal | met |",
+             "|---|---:|---:|---:|---:|---|"]
+    for t in rows:
+        lines.append(f"| {t['target']} | {t['ratio']:g} | {t['value']:.3f} | "
+                     f"{t['value_median']:.3f} | {t['goal']:g} | "
+                     f"{'yes' if t['met'] else 'no'} |")
+    return "\n".join(lines)
+
+
 # -- report --------------------------------------------------------------------------------------
 def add_ratios(results: list[dict[str, Any]], main_ratio: float) -> None:
     """Set ``x_utf8_lower`` and ``x_python_loop`` (MB/s over the reference's MB/s) on every
@@ -332,6 +426,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--skip", default="",
                    help="references to leave out: polars,datasets,pipeline (comma-separated)")
     p.add_argument("--seed", type=int, default=1, help="RNG seed (default 1)")
+    p.add_argument("--big-mb", type=float, default=0.0,
+                   help="also time a column of this many MB on 1 and 2 threads (BL-CS, "
+                        "--ratio), e.g. 1000; 0 (default) leaves it out")
     p.add_argument("--json", type=Path, default=None, help="also write the results to this file")
     p.add_argument("--smoke", action="store_true",
                    help="--mb 1 --python-mb 0.2 --hf-mb 0.2 --repeat 1")
@@ -345,6 +442,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args.skip = {x.strip() for x in args.skip.split(",") if x.strip()}
     if args.mb <= 0 or args.python_mb <= 0 or args.hf_mb <= 0 or args.repeat < 1:
         p.error("--mb, --python-mb and --hf-mb must be > 0 and --repeat >= 1")
+    if args.big_mb < 0:
+        p.error("--big-mb must be >= 0")
     if not all(0 <= r <= 1 for r in args.ratios) or not args.threads or min(args.threads) < 1:
         p.error("ratios must lie in [0, 1] and thread counts be >= 1")
     if not args.size_fractions or not all(0 < f <= 1 for f in args.size_fractions):
@@ -385,38 +484,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(words_prefix[n_rows - 1]) if n_rows else 0
 
     def record(method: str, seconds: float, nbytes: int, n_rows: int, *, mode: str | None,
-               ratio: float | None, threads: int | None = None, note: str = "") -> None:
+               ratio: float | None, threads: int | None = None, note: str = "",
+               runs: Sequence[float] = ()) -> None:
         results.append({
             "method": method, "mode": mode, "ratio": ratio, "threads": threads,
             "seconds": seconds, "bytes": nbytes, "rows": n_rows, "words": words(n_rows),
             "mb_s": nbytes / MB / seconds, "tokens_s": words(n_rows) / seconds, "note": note,
+            "mb_s_runs": [nbytes / MB / s for s in runs],
         })
 
     # The grid: BL-CS and ML-CS, every ratio and thread count; outputs checked identical
     # across thread counts (the engine's promise), then dropped to keep memory flat.
-    grid_rows: list[tuple[str, float, int, float]] = []
+    grid_rows: list[tuple[str, float, int, list[float]]] = []
     for mode in (BL, ML):
         for ratio in args.ratios:
             first: pa.Array | None = None
             for n in args.threads:
                 sw = csgen.Switcher(lexicons[mode], ratio=ratio, seed=args.seed, threads=n)
-                sec, out = best_of(lambda sw=sw: sw.switch_array(arr, column="context"),
-                                   args.repeat)
+                runs, out = timed_runs(lambda sw=sw: sw.switch_array(arr, column="context"),
+                                       args.repeat)
                 if words_prefix is None:
                     words_prefix = np.cumsum(out.n_words, dtype=np.int64)
                 if first is None:
                     first = out.text
                 else:
                     assert out.text.equals(first), f"{mode} {ratio}: output differs, {n} threads"
-                grid_rows.append((mode, ratio, n, sec))
+                grid_rows.append((mode, ratio, n, runs))
                 del out
             del first
-    sec, _ = best_of(lambda: pc.utf8_lower(arr), args.repeat)
-    record("utf8_lower", sec, n_bytes, len(arr), mode=None, ratio=None,
-           note="one pass over the bytes, the floor")
-    for mode, ratio, n, sec in grid_rows:
-        record(f"csgen {n} thread" + ("s" if n > 1 else ""), sec, n_bytes, len(arr), mode=mode,
-               ratio=ratio, threads=n)
+    runs, _ = timed_runs(lambda: pc.utf8_lower(arr), args.repeat)
+    record("utf8_lower", min(runs), n_bytes, len(arr), mode=None, ratio=None,
+           note="one pass over the bytes, the floor", runs=runs)
+    for mode, ratio, n, runs in grid_rows:
+        record(f"csgen {n} thread" + ("s" if n > 1 else ""), min(runs), n_bytes, len(arr),
+               mode=mode, ratio=ratio, threads=n, runs=runs)
 
     skipped: dict[str, str] = {}
     if "pipeline" in args.skip:
@@ -472,6 +573,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                             "fraction": frac, "rows": k, "bytes": nb, "seconds": sec,
                             "mb_s": nb / MB / sec})
 
+    big = time_big(csgen, texts, lexicons[BL][0], args) if args.big_mb > 0 else []
+    goals = targets(results, big, args.ratios, args.ratio, n_bytes / MB)
+
     info = {
         "cpu_count": os.cpu_count(),
         "platform": platform.platform(),
@@ -491,11 +595,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "threads": args.threads,
         "repeat": args.repeat,
         "python_mb": py_bytes / MB,
+        "big_mb": args.big_mb,
         "hf_mb": hf_bytes / MB,
         "skipped": skipped,
         "tokens": "words as csgen segments them (numbers, punctuation and spaces excluded)",
     }
     print(format_table(results))
+    print()
+    print(format_targets(goals))
     print()
     print(
         f"machine: {info['cpu_count']} CPUs, {info['platform']}, Python {info['python']}, "
@@ -508,7 +615,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, why in skipped.items():
         print(f"skipped {name}: {why}")
     if args.json is not None:
-        doc = {"info": info, "results": results, "scaling": scaling}
+        doc = {"info": info, "results": results, "scaling": scaling, "big": big,
+               "targets": goals}
         args.json.write_text(json.dumps(doc, indent=2) + "\n")
     return 0
 

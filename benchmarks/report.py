@@ -104,6 +104,32 @@ def switch_scaling_table(data: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def switch_targets_table(data: dict[str, Any]) -> str:
+    """The engine's goals (bench_switch.targets): value, goal, met."""
+    lines = ["| target | ratio | value | value (medians) | goal | met |",
+             "|---|---:|---:|---:|---:|---|"]
+    for t in data.get("targets") or []:
+        lines.append(f"| {t['target']} | {t['ratio']:g} | {_x(t['value'], 3)} | "
+                     f"{_x(t['value_median'], 3)} | {t['goal']:g} | "
+                     f"{'yes' if t['met'] else 'no'} |")
+    return "\n".join(lines)
+
+
+def switch_spread_table(data: dict[str, Any]) -> str:
+    """MB/s of every run of each engine row (and utf8_lower), best, median and worst."""
+    lines = ["| method | mode | ratio | input MB | runs | best MB/s | median MB/s | worst MB/s |",
+             "|---|---|---:|---:|---:|---:|---:|---:|"]
+    rows = [r for r in data["results"] if (_is_engine(r["method"]) or
+                                           r["method"] == "utf8_lower") and r.get("mb_s_runs")]
+    for r in [*sorted(rows, key=_sort_key), *(data.get("big") or [])]:
+        runs = sorted(r["mb_s_runs"])
+        median = (runs[(len(runs) - 1) // 2] + runs[len(runs) // 2]) / 2
+        ratio = "" if r["ratio"] is None else f"{r['ratio']:g}"
+        lines.append(f"| {r['method']} | {r['mode'] or ''} | {ratio} | {r['bytes'] / MB:,.0f} | "
+                     f"{len(runs)} | {_mb_s(runs[-1])} | {_mb_s(median)} | {_mb_s(runs[0])} |")
+    return "\n".join(lines)
+
+
 def _switch_section(data: dict[str, Any]) -> list[str]:
     info = data["info"]
     langs = ", ".join(info["ml_lexicons"])
@@ -128,6 +154,11 @@ def _switch_section(data: dict[str, Any]) -> list[str]:
         "",
         switch_grid_table(data),
     ]
+    if data.get("targets"):
+        out += ["", "Engine targets, each a ratio of two figures above (best against best; "
+                "the medians of the runs beside it):", "", switch_targets_table(data)]
+    if any(r.get("mb_s_runs") for r in data["results"]):
+        out += ["", "Spread over the runs:", "", switch_spread_table(data)]
     if data.get("scaling"):
         out += ["", f"Input size (BL-CS, ratio {info['ratio']:g}; a flat cost per byte keeps "
                 "the last column near 1):", "", switch_scaling_table(data)]

@@ -55,7 +55,8 @@ class Benchmark:
 def _switch_argv(o: argparse.Namespace) -> list[str]:
     if o.smoke:
         return ["--smoke"]
-    return ["--mb", f"{o.mb:g}", "--threads", o.threads, *_repeat(o)]
+    big = ["--big-mb", f"{o.big_mb:g}"] if o.big_mb else []
+    return ["--mb", f"{o.mb:g}", "--threads", o.threads, *big, *_repeat(o)]
 
 
 def _pipeline_argv(o: argparse.Namespace) -> list[str]:
@@ -294,6 +295,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                     "PNG plots.")
     p.add_argument("--mb", type=float, default=100.0,
                    help="MB of text for the switching benchmark (default 100)")
+    p.add_argument("--big-mb", type=float, default=0.0,
+                   help="also time switching a column of this many MB on 1 and 2 threads, "
+                        "e.g. 1000 (about 7 GB of memory; default 0: left out)")
     p.add_argument("--smoke", action="store_true",
                    help="a seconds-long run at tiny sizes (writes <date>-smoke.*)")
     p.add_argument("--only", nargs="+", default=None, metavar="NAME",
@@ -321,8 +325,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         unknown = sorted(set(opts.only) - set(BENCHMARKS))
         if unknown:
             p.error(f"--only: unknown {', '.join(unknown)} (known: {', '.join(BENCHMARKS)})")
-    if opts.mb <= 0 or (opts.repeat is not None and opts.repeat < 1):
-        p.error("--mb must be > 0 and --repeat >= 1")
+    if opts.mb <= 0 or opts.big_mb < 0 or (opts.repeat is not None and opts.repeat < 1):
+        p.error("--mb must be > 0, --big-mb >= 0 and --repeat >= 1")
     if opts.write_readme is not None and not opts.readme:
         p.error("--write-readme goes with --readme")
     opts.out = opts.out.resolve()

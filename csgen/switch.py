@@ -189,7 +189,9 @@ class SwitchedColumn:
     ``text``: the switched strings (same length, nulls kept); ``switches``:
     ``list<struct<src_start, src_end, dst_start, dst_end, lang>>`` per row;
     ``n_words``, ``n_eligible``, ``n_switched``: ``int32[n_rows]`` counts;
-    ``lang_switches``, ``lang_words``: ``int64[n_langs]``.
+    ``lang_switches``, ``lang_words``: ``int64[n_langs]``; ``n_chunks``: the row
+    ranges the core cut the array into, one thread each (diagnostics: the
+    output does not depend on it).
     """
 
     text: pa.Array
@@ -199,6 +201,7 @@ class SwitchedColumn:
     n_switched: np.ndarray
     lang_switches: np.ndarray
     lang_words: np.ndarray
+    n_chunks: int = 1
 
 
 class Switcher:
@@ -221,6 +224,10 @@ class Switcher:
         >>> sw.switch_table(pa.table({"q": ["The house."]}), columns=["q"])["q"][0].as_py()
         'Das Haus.'
     """
+
+    # Input bytes each core thread needs at least (the core's default). Private: tests
+    # lower it on an instance so that small inputs really run on several threads.
+    _min_bytes_per_thread: int = _core.MIN_BYTES_PER_THREAD
 
     def __init__(
         self,
@@ -341,6 +348,7 @@ class Switcher:
                 cfg.threads,
                 cfg.consistent,
                 prot,
+                self._min_bytes_per_thread,
             )
         except _core.CoreError as e:
             raise from_core(e, column=column, row_base=row_base) from None
@@ -353,6 +361,7 @@ class Switcher:
             n_switched=result["n_switched"],
             lang_switches=result["lang_switches"],
             lang_words=result["lang_words"],
+            n_chunks=int(result["n_chunks"]),
         )
 
     # -- tables ----------------------------------------------------------------------------------

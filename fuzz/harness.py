@@ -475,6 +475,10 @@ def check_switch_result(case: SwitchCase, out: Any) -> None:
             assert result == row and not records, f"row {i}: ratio 0 changed the text"
         word_starts = {s for s, _, kind in tokens if kind == WORD}
         token_ends = {e for _, e, _ in tokens}
+        # A possessive ("dog's", "cat\u2019s") switches its stem: its record ends before the suffix.
+        token_ends |= {e - len(suffix) for s, e, kind in tokens if kind == WORD
+                       for suffix in (b"'s", b"'S", "\u2019s".encode(), "\u2019S".encode())
+                       if row[s:e].endswith(suffix) and e - len(suffix) > s}
         protected = [(a, b) for a, b in ((case.protect or [])[i] or []) if a < b] \
             if case.protect else []
         rebuilt = bytearray()

@@ -14,7 +14,9 @@ Classes (one byte per code point, two-stage table of 256-entry blocks):
   scripts written without spaces, so each character is a word of its own);
 - bit 3: upper case, bit 4: lower case (``str.isupper``/``str.islower`` of the
   single character);
-- bit 5: word joiner (apostrophes and hyphens that join two word characters).
+- bit 5: word joiner (apostrophes and hyphens that join two word characters);
+- bit 6: punctuation (category P*): the marks a lexicon entry may not carry at its
+  ends (symbols such as ``+`` or ``$`` are part of names like ``C++``, ``US$``).
 
 Case maps hold only one-to-one mappings (``len(ch.lower()) == 1``); a
 character whose mapping expands (``'İ'.lower()``) maps to itself, which keeps
@@ -27,7 +29,7 @@ import sys
 import unicodedata
 
 OTHER, LETTER, MARK, DIGIT, SPACE, IDEO = range(6)
-UPPER, LOWER, JOINER = 8, 16, 32
+UPPER, LOWER, JOINER, PUNCT = 8, 16, 32, 64
 WORD_JOINERS = {0x27, 0x2D, 0x2010, 0x2011, 0x2019}
 WORD_CONTINUERS = {0x200C, 0x200D}
 BLOCK = 256
@@ -59,6 +61,8 @@ def classify(cp: int) -> int:
         flags |= LOWER
     if cp in WORD_JOINERS:
         flags |= JOINER
+    if cat[0] == "P":
+        flags |= PUNCT
     return flags
 
 
@@ -103,7 +107,7 @@ def main() -> None:
         "",
         f'inline constexpr const char* kUnicodeVersion = "{unicodedata.unidata_version}";',
         "enum : uint8_t { kOther = 0, kLetter = 1, kMark = 2, kDigit = 3, kSpace = 4, kIdeo = 5,",
-        "                 kKindMask = 7, kUpper = 8, kLower = 16, kJoiner = 32 };",
+        "                 kKindMask = 7, kUpper = 8, kLower = 16, kJoiner = 32, kPunct = 64 };",
         f"inline constexpr int kBlockShift = {BLOCK.bit_length() - 1};",
         "",
     ]

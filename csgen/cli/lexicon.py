@@ -118,6 +118,9 @@ def _print_info(info: dict[str, Any]) -> None:
     console.print(table)
     console.print("source phrase length (words): " + ", ".join(
         f"{k}: {v:,}" for k, v in info["phrase_words"].items()))
+    console.print(f"end punctuation: {info['punct_stripped']:,} entries stripped "
+                  f"(shared by source and target), {info['punct_dropped']:,} left out "
+                  "(on one side only)")
     for name, c in info.get("coverage", {}).items():
         console.print(f"coverage of {name}: {c['coverage']:.1%} of {c['words']:,} words")
 

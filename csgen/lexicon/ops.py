@@ -106,8 +106,10 @@ def filter_lexicon(lexicon: Lexicon, rules: LexiconFilter) -> Lexicon:
 
 
 def describe(lexicon: Lexicon) -> dict[str, Any]:
-    """Entries per language, distinct sources, ambiguity, identity entries and the
-    phrase-length histogram (source words: 1, 2, 3, 4, 5+)."""
+    """Entries per language, distinct sources, ambiguity, identity entries, the
+    phrase-length histogram (source words: 1, 2, 3, 4, 5+) and the entries whose end
+    punctuation was stripped or that were left out for it (``punct_stripped``,
+    ``punct_dropped``; see ``csrc/core/lexicon.h``)."""
     table = lexicon.table
     source = _normalised(table["source"])
     identity = pc.equal(source, _normalised(table["target"])).to_numpy(zero_copy_only=False)
@@ -136,5 +138,9 @@ def describe(lexicon: Lexicon) -> dict[str, Any]:
                                                                              strict=True)},
         "compiled_keys": int(lexicon.compiled().n_keys),
         "skipped_sources": int(lexicon.compiled().build_stats["skipped"]),
+        # End punctuation (engine version 2): shared by both sides and stripped, or on
+        # one side only and the entry left out.
+        "punct_stripped": int(lexicon.compiled().punct_stripped),
+        "punct_dropped": int(lexicon.compiled().punct_dropped),
         "provenance": list(lexicon.provenance),
     }

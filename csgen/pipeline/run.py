@@ -31,7 +31,6 @@ import pyarrow as pa
 from .. import _core
 from ..errors import OutputExistsError, ResumeError
 from ..io.manifest import (
-    FIRST_ENGINE_VERSION,
     Manifest,
     ShardRecord,
     identity_difference,
@@ -143,7 +142,7 @@ def plan(job: SwitchJob) -> Plan:
         check_squad_schema(source.schema)
     identity = {
         # output bytes of the same options change only with the engine version
-        "engine_version": getattr(_core, "ENGINE_VERSION", FIRST_ENGINE_VERSION),
+        "engine_version": _core.ENGINE_VERSION,
         "params": job.params(),
         "seed": job.config.seed,
         "lexicons": [_lexicon_identity(spec, lex)

@@ -64,6 +64,11 @@ class KeyTable {
     return static_cast<int32_t>(entries_.size() - 1);
   }
 
+  // Whether entry id's key is key[0, len).
+  bool key_equals(int32_t id, const char* key, size_t len) const {
+    return equals(entries_[static_cast<size_t>(id)], key, len);
+  }
+
   Payload& payload(int32_t id) { return entries_[static_cast<size_t>(id)].payload; }
   const Payload& payload(int32_t id) const { return entries_[static_cast<size_t>(id)].payload; }
   size_t size() const { return entries_.size(); }

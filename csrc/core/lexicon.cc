@@ -15,6 +15,7 @@ struct PendingCandidate {
   int32_t node;
   uint16_t lang;
   bool identity;
+  bool stripped;       // end punctuation was stripped from the entry
   const char* target;  // trimmed target bytes, borrowed from the input column
   uint32_t target_length;
   double weight;
@@ -22,6 +23,45 @@ struct PendingCandidate {
 
 Status entry_error(Code code, const std::string& what, int64_t row, int64_t byte = -1) {
   return Status::Error(code, what, row, byte);
+}
+
+// Whether tokens[t] is a punctuation mark (Unicode P*), for the end rule.
+bool is_punct_token(const uint8_t* s, const Token& t) {
+  if (t.kind != kPunctToken) return false;
+  uint32_t cp = 0;
+  if (utf8::decode(s, t.end, t.start, &cp) == 0) return false;
+  return (utf8::char_class(cp) & unicode::kPunct) != 0;
+}
+
+// Number of punctuation tokens at the end of toks (at most max_n).
+size_t trailing_punct(const uint8_t* s, const std::vector<Token>& toks, size_t max_n) {
+  size_t k = 0;
+  while (k < max_n && is_punct_token(s, toks[toks.size() - 1 - k])) ++k;
+  return k;
+}
+
+enum class EndPunct { kNone, kStripped, kDropped };
+
+// The end-punctuation rule (lexicon.h): how many tokens to keep of each side.
+EndPunct end_punctuation(const uint8_t* s, const std::vector<Token>& src, const uint8_t* t,
+                         const std::vector<Token>& tgt, size_t* src_keep, size_t* tgt_keep) {
+  *src_keep = src.size();
+  *tgt_keep = tgt.size();
+  const size_t ps = trailing_punct(s, src, src.size());
+  const size_t pt = trailing_punct(t, tgt, tgt.size());
+  const bool leads = is_punct_token(t, tgt.front());
+  if (ps == 0 && pt == 0 && !leads) return EndPunct::kNone;
+  if (leads || ps != pt || pt == tgt.size()) return EndPunct::kDropped;
+  for (size_t k = 0; k < ps; ++k) {
+    const Token& a = src[src.size() - ps + k];
+    const Token& b = tgt[tgt.size() - pt + k];
+    if (a.end - a.start != b.end - b.start ||
+        std::memcmp(s + a.start, t + b.start, a.end - a.start) != 0)
+      return EndPunct::kDropped;
+  }
+  *src_keep = src.size() - ps;
+  *tgt_keep = tgt.size() - pt;
+  return EndPunct::kStripped;
 }
 
 }  // namespace
@@ -36,7 +76,8 @@ void normalized_key(const uint8_t* s, const std::vector<Token>& tokens, size_t b
 }
 
 Status Lexicon::build(const StringColumnView& src, const StringColumnView& tgt,
-                      const int32_t* lang, const double* weight, int n_langs, Lexicon* out) {
+                      const int32_t* lang, const double* weight, int n_langs, Lexicon* out,
+                      const LexiconBuildOptions& options) {
   if (src.length != tgt.length)
     return Status::Error(Code::kInvalidArgument, "source and target columns differ in length");
   if (n_langs < 1 || n_langs > kMaxLanguages)
@@ -69,15 +110,25 @@ Status Lexicon::build(const StringColumnView& src, const StringColumnView& tgt,
       ++out->stats_.skipped;
       continue;
     }
-    const size_t n_tokens = src_toks.size();
-    normalized_key(s, src_toks, 0, n_tokens, &key);
-
     const uint8_t* t = tgt.data + tgt.value_offset(i);
     const size_t t_len = static_cast<size_t>(tgt.value_offset(i + 1) - tgt.value_offset(i));
     st = segment(t, t_len, &tgt_toks, /*keep_spaces=*/false);
     if (!st.ok()) return entry_error(Code::kInvalidUtf8, "target: " + st.message, i, st.byte);
     if (tgt_toks.empty()) return entry_error(Code::kLexiconFormat, "empty target", i);
-    normalized_key(t, tgt_toks, 0, tgt_toks.size(), &target_key);
+
+    size_t n_tokens = src_toks.size(), n_target = tgt_toks.size();
+    bool stripped = false;
+    if (options.end_punctuation) {
+      const EndPunct rule = end_punctuation(s, src_toks, t, tgt_toks, &n_tokens, &n_target);
+      if (rule == EndPunct::kDropped) {
+        ++out->stats_.punct_dropped;
+        continue;
+      }
+      stripped = rule == EndPunct::kStripped;
+      out->stats_.punct_stripped += stripped;
+    }
+    normalized_key(s, src_toks, 0, n_tokens, &key);
+    normalized_key(t, tgt_toks, 0, n_target, &target_key);
     const bool identity = target_key == key;
 
     // Every proper token-boundary prefix becomes a node marked has_longer,
@@ -92,9 +143,9 @@ Status Lexicon::build(const StringColumnView& src, const StringColumnView& tgt,
     node.is_entry = 1;
     out->max_tokens_ = std::max(out->max_tokens_, static_cast<int>(node.n_tokens));
     const uint32_t t_start = tgt_toks.front().start;
-    pending.push_back(PendingCandidate{id, static_cast<uint16_t>(lang[i]), identity,
+    pending.push_back(PendingCandidate{id, static_cast<uint16_t>(lang[i]), identity, stripped,
                                        reinterpret_cast<const char*>(t) + t_start,
-                                       tgt_toks.back().end - t_start, w});
+                                       tgt_toks[n_target - 1].end - t_start, w});
   }
 
   // Group by node (a counting sort keeps entry order, which is rank order),
@@ -114,6 +165,8 @@ Status Lexicon::build(const StringColumnView& src, const StringColumnView& tgt,
                        return a.lang < b.lang;
                      });
   out->candidates_.reserve(pending.size());
+  std::vector<uint8_t> clean;  // per candidate: some copy of it was not stripped
+  clean.reserve(pending.size());
   for (size_t k = 0; k < pending.size();) {
     const int32_t node_id = pending[k].node;
     LexiconNode& node = out->keys_.payload(node_id);
@@ -122,14 +175,20 @@ Status Lexicon::build(const StringColumnView& src, const StringColumnView& tgt,
     while (end < pending.size() && pending[end].node == node_id) ++end;
     for (size_t c = k; c < end; ++c) {
       const PendingCandidate& p = pending[c];
-      // Merge a repeated (language, target): keep the first rank, add weights.
+      // Merge a repeated (language, target): keep the first rank, add weights
+      // (a copy with stripped punctuation adds none to a clean one).
       bool merged = false;
       for (uint32_t j = node.cand_begin; j < out->candidates_.size(); ++j) {
         Candidate& prev = out->candidates_[j];
         if (prev.lang == p.lang && prev.target_length == p.target_length &&
             std::memcmp(out->targets_.data() + prev.target_offset, p.target,
                         p.target_length) == 0) {
-          prev.weight = static_cast<float>(prev.weight + p.weight);
+          if (clean[j] == static_cast<uint8_t>(!p.stripped)) {  // alike: add up
+            prev.weight = static_cast<float>(prev.weight + p.weight);
+          } else if (!p.stripped) {  // the first clean copy replaces stripped ones
+            prev.weight = static_cast<float>(p.weight);
+            clean[j] = 1;
+          }
           ++out->stats_.duplicates;
           merged = true;
           break;
@@ -142,6 +201,7 @@ Status Lexicon::build(const StringColumnView& src, const StringColumnView& tgt,
                                            p.target_length, p.lang,
                                            static_cast<uint8_t>(p.identity),
                                            static_cast<float>(p.weight)});
+      clean.push_back(!p.stripped);
       out->targets_.append(p.target, p.target_length);
       const uint64_t bit = uint64_t{1} << p.lang;
       node.langs_identity |= bit;
@@ -152,12 +212,70 @@ Status Lexicon::build(const StringColumnView& src, const StringColumnView& tgt,
       }
     }
     node.cand_end = static_cast<uint32_t>(out->candidates_.size());
+    node.group_begin = static_cast<uint32_t>(out->first_cand_.size() / 2);
+    for (uint32_t c = node.cand_begin; c < node.cand_end;) {
+      const uint16_t lang = out->candidates_[c].lang;
+      uint32_t plain = ~uint32_t{0};  // none: the language has identity candidates only
+      uint32_t e = c;
+      for (; e < node.cand_end && out->candidates_[e].lang == lang; ++e)
+        if (plain == ~uint32_t{0} && !out->candidates_[e].identity) plain = e;
+      out->first_cand_.push_back(c);
+      out->first_cand_.push_back(plain);
+      c = e;
+    }
     k = end;
   }
   for (size_t k = 0; k < out->keys_.size(); ++k)
     out->n_keys_ += out->keys_.payload(static_cast<int32_t>(k)).is_entry;
   if (out->n_keys_ == 0)
     return Status::Error(Code::kEmptyLexicon, "lexicon has no usable entry");
+
+  // Every target in every case pattern, cased once here (a form equal to the
+  // target as is shares its bytes).
+  out->cased_.resize(out->candidates_.size());
+  std::string cased;
+  for (size_t c = 0; c < out->candidates_.size(); ++c) {
+    const Candidate& cand = out->candidates_[c];
+    CasedTarget& ct = out->cased_[c];
+    ct.offset[0] = cand.target_offset;
+    ct.length[0] = cand.target_length;
+    for (int p = 1; p < utf8::kCasePatterns; ++p) {
+      cased.resize(2 * static_cast<size_t>(cand.target_length) + 4);
+      cased.resize(utf8::apply_case(out->targets_.data() + cand.target_offset, cand.target_length,
+                                    static_cast<utf8::CasePattern>(p), &cased[0]));
+      if (cased.size() == cand.target_length &&
+          std::memcmp(cased.data(), out->targets_.data() + cand.target_offset, cased.size()) == 0) {
+        ct.offset[p] = cand.target_offset;
+        ct.length[p] = cand.target_length;
+        continue;
+      }
+      if (out->targets_.size() + cased.size() > std::numeric_limits<uint32_t>::max())
+        return Status::Error(Code::kTooLarge, "lexicon targets exceed 4 GiB");
+      ct.offset[p] = static_cast<uint32_t>(out->targets_.size());
+      ct.length[p] = static_cast<uint32_t>(cased.size());
+      out->targets_ += cased;
+    }
+  }
+
+  // The switcher copies short targets 16 bytes at a time: let it read past the last.
+  out->targets_.append(16, '\0');
+
+  // The switcher's index over every node, entries and prefixes alike.
+  out->index_.reset(out->keys_.size());
+  for (size_t k = 0; k < out->keys_.size(); ++k) {
+    const int32_t id = static_cast<int32_t>(k);
+    const LexiconNode& node = out->keys_.payload(id);
+    const std::string node_key = out->keys_.key(id);
+    IndexSlot slot;
+    simd::pack16(node_key.data(), node_key.size(), &slot.k0, &slot.k1);
+    slot.langs = node.langs;
+    slot.id = static_cast<uint32_t>(k + 1);
+    slot.len = static_cast<uint16_t>(std::min<size_t>(node_key.size(), 0xFFFF));
+    slot.flags = static_cast<uint8_t>((node.is_entry ? kSlotEntry : 0) |
+                                      (node.has_longer ? kSlotLonger : 0) |
+                                      (node.langs_identity != node.langs ? kSlotIdentity : 0));
+    out->index_.insert(slot, LexIndex::hash(slot.k0, slot.k1, node_key.size()));
+  }
   return Status::Ok();
 }
 

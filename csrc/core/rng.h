@@ -78,9 +78,25 @@ inline uint64_t unit_stream_key(uint64_t seed, uint64_t row_key, const char* uni
       hash_bytes(reinterpret_cast<const uint8_t*>(unit_key), unit_key_len, kUnitKeySeed));
 }
 
+// The 53 random bits behind uniform01.
+inline uint64_t draw53(uint64_t row_key_hash, uint64_t token_index, RngStream stream) {
+  return mix64(mix64(row_key_hash ^ ((token_index << 3) | stream))) >> 11;
+}
+
 inline double uniform01(uint64_t row_key_hash, uint64_t token_index, RngStream stream) {
-  const uint64_t bits = mix64(mix64(row_key_hash ^ ((token_index << 3) | stream)));
-  return static_cast<double>(bits >> 11) * 0x1.0p-53;
+  return static_cast<double>(draw53(row_key_hash, token_index, stream)) * 0x1.0p-53;
+}
+
+// The integer T with   uniform01(...) < ratio  <=>  draw53(...) < T,  for
+// ratio in [0, 1]: uniform01 is m * 2^-53 for the integer m = draw53 (exact,
+// m < 2^53), and ratio * 2^53 is exact too (a power-of-two scaling), so
+// m * 2^-53 < ratio <=> m < x with x = ratio * 2^53, and for an integer m,
+// m < x <=> m < ceil(x). T is at most 2^53. The switch decision then needs
+// no conversion to double and compiles without a branch.
+inline uint64_t ratio_threshold(double ratio) {
+  const double x = ratio * 0x1.0p53;
+  const uint64_t t = static_cast<uint64_t>(x);  // floor, x >= 0
+  return t + (static_cast<double>(t) < x);        // ceil, exactly
 }
 
 }  // namespace csgen

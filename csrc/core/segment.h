@@ -33,4 +33,14 @@ struct Token {
 // Strings must be shorter than 4 GiB (callers check).
 Status segment(const uint8_t* s, size_t n, std::vector<Token>* out, bool keep_spaces = true);
 
+// One token starting at s[i], i < n: returns its end and sets *kind
+// (kSpaceToken for white space), or returns kScanInvalid and sets *bad_byte.
+// Bytes [n, readable) of s may be read (their values play no part), which lets
+// runs of ASCII letters be scanned 16 bytes at a time; readable >= n. Tokens
+// are context-free from a token boundary: scanning from any token's start
+// gives the same tokens as segment() from the string's start.
+inline constexpr size_t kScanInvalid = ~size_t{0};
+size_t scan_token(const uint8_t* s, size_t n, size_t readable, size_t i, uint8_t* kind,
+                  size_t* bad_byte);
+
 }  // namespace csgen

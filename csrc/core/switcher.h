@@ -13,6 +13,15 @@
 
 namespace csgen {
 
+// Version of the switching engine's output: the same input, lexicon, seed and
+// options give byte-identical output within one version. A run resumed or
+// extended with another version would mix outputs, so callers record it.
+//   1  the first engine.
+//   2  English possessives ("dog's", "cat’s", "New York's") switch their stem
+//      and keep the suffix (switcher.cc, "Possessives"); punctuation at the
+//      ends of lexicon entries is stripped or the entry left out (lexicon.h).
+inline constexpr int kEngineVersion = 2;
+
 enum class CandidateChoice : int { kFirst = 0, kUniform = 1, kWeighted = 2 };
 // kUniform: draw the language first (among all, by weight), then look the
 // word up in that language's lexicon (CoSDA-ML / the seed method: realised
@@ -41,6 +50,13 @@ struct SwitchOptions {
   // lacks it, the next shorter entry draws its own (so a language and a
   // candidate are functions of the entry that is finally replaced).
   bool consistent = false;
+  // Possessives split into stem and suffix (engine version 2); false gives
+  // version 1's matching, for comparing the two engines.
+  bool possessives = true;
+  // Rows are cut into at most `threads` ranges of at least this many input
+  // bytes each, so small batches run on one thread. Tests lower it to make
+  // small inputs run on several.
+  int64_t min_bytes_per_thread = 64 * 1024;
 };
 
 // A malloc'ed byte buffer without value-initialisation; ownership passes to
@@ -150,6 +166,7 @@ struct SwitchResult {
   RawBuffer n_words, n_eligible, n_switched;
   // Per language: switches and source words replaced.
   std::vector<int64_t> lang_switches, lang_words;
+  int n_chunks = 0;  // row ranges the column was cut into (threads that ran)
 };
 
 // Protected byte ranges: row r owns entries [offsets[r], offsets[r + 1]) of

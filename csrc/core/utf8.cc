@@ -81,6 +81,36 @@ size_t fold_into(const uint8_t* s, size_t n, char* dst) {
   return static_cast<size_t>(dst - start);
 }
 
+size_t apply_case(const char* target, size_t n, CasePattern pattern, char* dst) {
+  if (pattern == CasePattern::kAsIs) {
+    if (n) std::memcpy(dst, target, n);
+    return n;
+  }
+  char* const begin = dst;
+  const auto* s = reinterpret_cast<const uint8_t*>(target);
+  bool want_title = true;  // the next letter starts a word
+  for (size_t i = 0; i < n;) {
+    uint32_t cp = 0;
+    const int len = decode(s, n, i, &cp);
+    if (len == 0) {  // targets are validated at build time
+      *dst++ = target[i++];
+      continue;
+    }
+    i += static_cast<size_t>(len);
+    const uint8_t kind = kind_of(cp);
+    if (pattern == CasePattern::kUpper) {
+      cp = to_upper(cp);
+    } else if (kind == unicode::kLetter && want_title) {
+      cp = to_title(cp);
+      want_title = false;
+    } else if (kind == unicode::kSpace && pattern == CasePattern::kEachTitle) {
+      want_title = true;
+    }
+    dst += encode(cp, dst);
+  }
+  return static_cast<size_t>(dst - begin);
+}
+
 void fold_append(const uint8_t* s, size_t n, std::string* out) {
   const size_t at = out->size();
   out->resize(at + 2 * n);

@@ -113,6 +113,20 @@ size_t fold_into(const uint8_t* s, size_t n, char* dst);
 // Appends the fold of s[0, n) to *out.
 void fold_append(const uint8_t* s, size_t n, std::string* out);
 
+// How a replaced word or phrase was cased, carried over to its translation:
+// kAsIs leaves the target as the lexicon has it, kTitle upper-cases (title
+// case) its first letter, kUpper every letter, kEachTitle the first letter of
+// each white-space separated word.
+enum class CasePattern : uint8_t { kAsIs = 0, kTitle = 1, kUpper = 2, kEachTitle = 3 };
+inline constexpr int kCasePatterns = 4;
+
+// Writes valid UTF-8 s[0, n) cased by pattern at dst, which must have room
+// for 2 * n + 4 bytes (a simple case mapping grows a character by at most half,
+// 2 -> 3 bytes). Returns the bytes written. The lexicon pre-cases every target
+// with this one function, so a switched word's bytes do not depend on where
+// the casing was done.
+size_t apply_case(const char* s, size_t n, CasePattern pattern, char* dst);
+
 // A growable byte buffer for building lookup keys without per-key
 // allocation or zero-filling.
 class KeyBuffer {

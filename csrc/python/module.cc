@@ -111,6 +111,10 @@ PYBIND11_MODULE(_core, m) {
     }
   });
   m.attr("UNICODE_VERSION") = unicode::kUnicodeVersion;
+  // Output version of the switching engine (switcher.h kEngineVersion): callers
+  // record it and refuse to mix outputs of two versions.
+  m.attr("ENGINE_VERSION") = kEngineVersion;
+  m.attr("MIN_BYTES_PER_THREAD") = SwitchOptions{}.min_bytes_per_thread;
 
   m.def(
       "segment",
@@ -236,8 +240,16 @@ PYBIND11_MODULE(_core, m) {
                                d["skipped"] = s.skipped;
                                d["duplicates"] = s.duplicates;
                                d["identity"] = s.identity;
+                               d["punct_stripped"] = s.punct_stripped;
+                               d["punct_dropped"] = s.punct_dropped;
                                return d;
                              })
+      .def_property_readonly(
+          "punct_stripped", [](const Lexicon& lex) { return lex.build_stats().punct_stripped; },
+          "Entries whose end punctuation, shared by source and target, was stripped.")
+      .def_property_readonly(
+          "punct_dropped", [](const Lexicon& lex) { return lex.build_stats().punct_dropped; },
+          "Entries left out: end punctuation on one side only, or differing.")
       .def(
           "lookup",
           [](const Lexicon& lex, const std::string& phrase) {
@@ -266,13 +278,15 @@ PYBIND11_MODULE(_core, m) {
          std::optional<py::array_t<uint64_t, py::array::c_style>> row_keys, uint64_t row_base,
          double ratio, uint64_t seed, uint64_t column_key, int choice, int sampling,
          std::vector<double> lang_weights, bool keep_identity, std::shared_ptr<KeySet> stopwords,
-         int threads, bool consistent, py::object protect) {
+         int threads, bool consistent, py::object protect, int64_t min_bytes_per_thread) {
         ColumnArg col = column_arg(column[0], column[1], column[2], column[3].cast<int64_t>(),
                                    column[4].cast<int64_t>(), column[5].cast<bool>());
         if (row_keys && row_keys->size() != col.view.length)
           check(Status::Error(Code::kInvalidArgument, "row_keys length differs from the column"));
-        if (choice < 0 || choice > 2 || sampling < 0 || sampling > 1 || threads < 1)
-          check(Status::Error(Code::kInvalidArgument, "bad choice, sampling or threads"));
+        if (choice < 0 || choice > 2 || sampling < 0 || sampling > 1 || threads < 1 ||
+            min_bytes_per_thread < 1)
+          check(Status::Error(Code::kInvalidArgument,
+                              "bad choice, sampling, threads or min_bytes_per_thread"));
         SwitchOptions opt;
         opt.ratio = ratio;
         opt.seed = seed;
@@ -284,6 +298,7 @@ PYBIND11_MODULE(_core, m) {
         opt.stopwords = stopwords.get();
         opt.threads = threads;
         opt.consistent = consistent;
+        opt.min_bytes_per_thread = min_bytes_per_thread;
         const uint64_t* keys = row_keys ? row_keys->data() : nullptr;
         // Protected spans: None or (offsets int64[n_rows + 1], starts, ends),
         // starts/ends both int32 or both int64; sizes checked here, values by the core.
@@ -349,6 +364,7 @@ PYBIND11_MODULE(_core, m) {
         out["n_switched"] = to_numpy<int32_t>(res.n_switched, n);
         out["lang_switches"] = copy_to_numpy(res.lang_switches);
         out["lang_words"] = copy_to_numpy(res.lang_words);
+        out["n_chunks"] = res.n_chunks;
         return out;
       },
       py::arg("lexicon"), py::arg("column"), py::arg("row_keys"), py::arg("row_base"),
@@ -356,8 +372,11 @@ PYBIND11_MODULE(_core, m) {
       py::arg("sampling"), py::arg("lang_weights"), py::arg("keep_identity"),
       py::arg("stopwords"), py::arg("threads"), py::arg("consistent") = false,
       py::arg("protect") = py::none(),
+      py::arg("min_bytes_per_thread") = SwitchOptions{}.min_bytes_per_thread,
       "Switch one string column given as (validity, offsets, data, offset, length, large); "
       "consistent keys every draw by the unit's folded lexicon key instead of the column and "
       "token index. protect: None or (offsets int64[length + 1], starts, ends) protected byte "
-      "ranges per row (starts/ends both int32 or both int64).");
+      "ranges per row (starts/ends both int32 or both int64). min_bytes_per_thread: input "
+      "bytes each thread needs at least (tests lower it to run small inputs on several "
+      "threads); the result's n_chunks says how many row ranges (threads) ran.");
 }

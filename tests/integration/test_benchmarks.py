@@ -49,6 +49,15 @@ def test_suite_smoke(tmp_path):
     assert all(r["mb_s"] > 0 and r["tokens_s"] > 0 and r["x_utf8_lower"] > 0
                and r["x_python_loop"] > 0 for r in rows)
     assert {r["threads"] for r in switch["scaling"]} == {1, 2}
+    # the engine's targets, each a ratio of two figures of the run (no --big-mb: no 1 GB row)
+    goals = {(t["target"], t["ratio"]) for t in switch["targets"]}
+    assert goals == {("BL-CS, 1 thread, x utf8_lower", x) for x in (0.25, 0.5, 1.0)} | {
+        ("ML-CS / BL-CS, 1 thread", x) for x in (0.25, 0.5, 1.0)} | {
+        ("BL-CS, 2 threads / 1 thread, 1 MB", 0.5)}
+    assert all(t["value"] > 0 and t["met"] == (t["value"] >= t["goal"]) for t in switch["targets"])
+    assert switch["big"] == []
+    assert all(len(r["mb_s_runs"]) == 1 for r in rows if r["method"].startswith("csgen ")
+               and "thread" in r["method"])
     assert len({r["bytes"] for r in switch["scaling"]}) >= 3  # several input sizes
     pipeline = doc["benchmarks"]["pipeline"]["data"]
     assert {(r["size_gb"], r["format"], r["options"]) for r in pipeline["results"]} == {
@@ -66,6 +75,7 @@ def test_suite_smoke(tmp_path):
                     "## Span remapping", "## Streaming", "## In users' tools"):
         assert heading in md
     for cell in ("| x utf8_lower | x python loop |", "| csgen 2 threads | ML-CS | 2 |",
+                 "| ML-CS / BL-CS, 1 thread | 0.5 |", "| worst MB/s |",
                  "| polars replace_many", "| datasets.map num_proc=2", "| x -w 1 |",
                  "| load .csglex |", "| remap_spans_arrow |", "| train step | transformer |",
                  "| csgen.hf.switch, num_proc=1 |", "| polars lf.csgen.switch, streaming engine |",

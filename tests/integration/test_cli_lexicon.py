@@ -29,8 +29,10 @@ def test_import_merge_info_and_switch(tmp_path):
     assert set(info["languages"]) == {"de", "ar"}
     assert info["languages"]["de"]["identity_entries"] == 0
     assert 0.5 < info["coverage"]["question"]["coverage"] < 1.0
+    assert (info["punct_stripped"], info["punct_dropped"]) == (0, 0)
     res = run("lexicon", "info", multi)
     assert res.exit_code == 0 and "translations/so" in res.output
+    assert "end punctuation: 0 entries stripped" in res.output
     out = tmp_path / "out"
     res = run("switch", SAMPLE / "xquad-en.parquet", "-l", multi, "-r", "1", "-c", "question",
               "-o", out, "-q")

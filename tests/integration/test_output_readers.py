@@ -183,27 +183,25 @@ def test_a_broken_manifest_file_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_resume_refuses_a_run_of_another_engine_version(tmp_path: Path) -> None:
     """Outputs change with the engine version: a run of another version (here a csgen 0.1
-    manifest, which names none: version 1) is refused, naming both versions."""
+    manifest, which names none: version 1, and a made-up newer one) is refused, naming
+    both versions."""
     from csgen import _core
     from csgen.errors import ResumeError
 
     job = SwitchJob(SAMPLE / "xquad-en.parquet", tmp_path / "out", ("question",), (DE,),
                     SwitchConfig(ratio=0.5, seed=1), shard_rows=100, workers=1)
     run_switch(job)
+    now = _core.ENGINE_VERSION
+    assert now >= 2 and read_manifest(job.output_dir)["engine_version"] == now
     data = read_manifest(job.output_dir)
-    data["engine_version"] = version = getattr(_core, "ENGINE_VERSION", 1) + 1
     (job.output_dir / MANIFEST_NAMES["parquet"]).unlink()
-    (job.output_dir / LEGACY_MANIFEST).write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises(ResumeError) as info:
-        run_switch(SwitchJob(**{**job.__dict__, "resume": True}))
-    now = getattr(_core, "ENGINE_VERSION", 1)
-    assert f"engine_version: {version} then, {now} now" in str(info.value)
-    del data["engine_version"]  # csgen 0.1 wrote none: engine 1
-    (job.output_dir / LEGACY_MANIFEST).write_text(json.dumps(data), encoding="utf-8")
-    if now == 1:
-        assert run_switch(SwitchJob(**{**job.__dict__, "resume": True})).shards_reused == 3
-    else:
-        with pytest.raises(ResumeError, match=f"engine_version: 1 then, {now} now"):
+    for old, written in ((now + 1, now + 1), (1, None)):  # None: csgen 0.1 wrote none
+        if written is None:
+            data.pop("engine_version")
+        else:
+            data["engine_version"] = written
+        (job.output_dir / LEGACY_MANIFEST).write_text(json.dumps(data), encoding="utf-8")
+        with pytest.raises(ResumeError, match=f"engine_version: {old} then, {now} now"):
             run_switch(SwitchJob(**{**job.__dict__, "resume": True}))
 
 

@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pyarrow as pa
 import pytest
+from threaded import ThreadedSwitcher  # tests/support, on pytest's pythonpath
 
 import csgen
 
@@ -59,10 +60,11 @@ def test_ratio_half_switches_half_of_covered_words(xquad_en, muse_de):
 
 def test_same_output_for_threads_and_batch_splits(xquad_en, muse_de):
     ref = csgen.Switcher(muse_de, ratio=0.5, seed=3, threads=1).switch_table(xquad_en, COLUMNS)
-    two = csgen.Switcher(muse_de, ratio=0.5, seed=3, threads=2)
+    two = ThreadedSwitcher(muse_de, ratio=0.5, seed=3, threads=2)
     assert two.switch_table(xquad_en, COLUMNS).equals(ref)
     rebatched = pa.Table.from_batches(xquad_en.to_batches(max_chunksize=37))
     assert two.switch_table(rebatched, COLUMNS).combine_chunks().equals(ref.combine_chunks())
+    assert min(two.chunks) == 2  # every batch really ran on two threads
 
 
 def test_records_point_at_lexicon_words(xquad_en, muse_de):

@@ -5,6 +5,9 @@ a few other option sets, run through ``csgen switch``; each digest covers every 
 the output rows as read back from the shards (values, not file bytes: the Parquet writer's
 settings may change without changing a single output value). A change here changes every
 dataset switched before; it must be deliberate, and named in the commit that makes it.
+
+Engine version 2 changed all three: English possessives switch their stem (only records
+added; the sample's lexicons hold no entry with end punctuation).
 """
 
 from __future__ import annotations
@@ -26,15 +29,15 @@ README_ARGS = ["--lexicon", "en-de.txt", "--lexicon", "en-es.txt", "--ratio", "0
 
 # name -> (input file, csgen switch arguments, digest)
 PINNED = {
-    "readme": ("xquad-en.jsonl", README_ARGS, "24d78d4af3f342d13c6f5d6b7875f331"),
+    "readme": ("xquad-en.jsonl", README_ARGS, "2d1e8e3934f1ef7eb2041bc406f1d380"),
     "bl_ratio1_parquet": ("xquad-en.parquet",
                           ["-l", "en-de.txt", "-r", "1", "-c", "question,context"],
-                          "60e419c50ef50ed34a07264ef2493fcb"),
+                          "67f3a9a3a633699759cf335bcba13cbb"),
     "ml_consistent_id": ("xquad-en.parquet",
                          ["-l", "en-de.txt", "-l", "en-es.txt", "-l", "en-ar.txt", "-r", "0.3",
                           "-c", "question,context", "--consistent", "--id-column", "id",
                           "--candidates", "uniform", "--seed", "7"],
-                         "6bf5c0acdb59bc5477dfd1a51c2f7276"),
+                         "196a7956dd5e7e99ae2bdf3577663afc"),
 }
 
 

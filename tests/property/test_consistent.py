@@ -6,6 +6,7 @@ import pyarrow as pa
 from casing import cased_forms  # tests/support, on pytest's pythonpath
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from threaded import ThreadedSwitcher, splits_in_two  # tests/support, on pytest's pythonpath
 
 import csgen
 
@@ -55,8 +56,13 @@ def switches(src: str, dst: str, records: list[dict]):
 @given(st.lists(st.tuples(TEXT, TEXT), min_size=1, max_size=8), OPTIONS, st.integers(1, 2))
 def test_consistent_same_key_same_translation_in_every_column(rows, options, threads):
     table = pa.table({"query": [q for q, _ in rows], "passage": [p for _, p in rows]})
-    sw = csgen.Switcher(LEX, consistent=True, threads=threads, **options)
+    sw = ThreadedSwitcher(LEX, consistent=True, threads=threads, **options)
     out = sw.switch_table(table, ["query", "passage"])
+    for column, chunks in zip(([q for q, _ in rows], [p for _, p in rows]), sw.chunks,
+                              strict=True):
+        assert chunks <= threads
+        if threads == 2 and splits_in_two(column):
+            assert chunks == 2  # the draws really ran on two threads
     for i in range(len(rows)):
         groups: dict[tuple, list[tuple[str, str, str]]] = defaultdict(list)
         for col in ("query", "passage"):

@@ -4,6 +4,7 @@ import pyarrow as pa
 from casing import cased_forms  # tests/support, on pytest's pythonpath
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from threaded import ThreadedSwitcher, splits_in_two  # tests/support, on pytest's pythonpath
 
 import csgen
 from csgen import _core
@@ -50,9 +51,13 @@ def test_output_does_not_depend_on_threads_or_batch_split(texts, cut, seed):
     arr = pa.array(texts, pa.string())
     cut = min(cut, len(texts))
     one = csgen.Switcher(LEX, ratio=0.5, seed=seed, threads=1)
-    two = csgen.Switcher(LEX, ratio=0.5, seed=seed, threads=2)
+    two = ThreadedSwitcher(LEX, ratio=0.5, seed=seed, threads=2)
     whole = one.switch_array(arr)
     split = [two.switch_array(arr.slice(0, cut)), two.switch_array(arr.slice(cut), row_base=cut)]
+    for part, chunks in zip((texts[:cut], texts[cut:]), two.chunks, strict=True):
+        assert chunks <= 2
+        if splits_in_two(part):
+            assert chunks == 2  # the comparison really involves two threads
     assert whole.text.to_pylist() == split[0].text.to_pylist() + split[1].text.to_pylist()
     assert whole.switches.to_pylist() == (split[0].switches.to_pylist()
                                           + split[1].switches.to_pylist())

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 import csgen
@@ -112,8 +113,13 @@ def test_multi_word_keys_normalise_space_and_case():
     assert lex.lookup("new york") == [("es", "Nueva York", 1.0)]
     assert lex.lookup("NEW\nYORK") == [("es", "Nueva York", 1.0)]
     assert lex.lookup("new") == []  # a prefix only
-    assert lex.lookup("u.s.") == [("es", "EE. UU.", 1.0)]
-    assert lex.compiled().max_tokens == 4  # "U", ".", "S", "."
+    # The final "." both sides share is stripped (engine version 2: a switch never takes the
+    # text's punctuation); the inner one is part of the key.
+    assert lex.lookup("u.s") == [("es", "EE. UU", 1.0)]
+    assert lex.lookup("u.s.") == []
+    assert lex.compiled().max_tokens == 3  # "U", ".", "S"
+    out = csgen.Switcher(lex, ratio=1.0).switch_array(pa.array(["in the U.S. today"]))
+    assert out.text.to_pylist() == ["in the EE. UU. today"]
 
 
 def test_full_muse_dictionary_loads(shared):
@@ -121,7 +127,11 @@ def test_full_muse_dictionary_loads(shared):
     assert len(lex) == 101931
     compiled = lex.compiled()
     # 48,738 lines map a word to itself; 26 of them are numbers, skipped with
-    # the other 27 entries whose source is not a word.
-    assert compiled.build_stats["identity"] == 48712
+    # the other 27 entries whose source is not a word. 26 entries have end punctuation on
+    # both sides ("is, sind,"), stripped: 14 of them then repeat an entry (8 identity ones,
+    # "wikipedia, wikipedia,"); 3 have it on one side only ("however, allerdings"), left out.
+    assert compiled.build_stats["identity"] == 48704
     assert compiled.build_stats["skipped"] == 53
+    assert compiled.build_stats["duplicates"] == 14
+    assert (compiled.punct_stripped, compiled.punct_dropped) == (26, 3)
     assert ("de", "haus", 1.0) in lex.lookup("House")

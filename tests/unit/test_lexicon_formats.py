@@ -117,6 +117,13 @@ def test_describe(tmp_path):
                                        "candidates_max": 3, "ambiguous_sources": 1,
                                        "identity_entries": 1}
     assert info["phrase_words"] == {"1": 4, "2": 1, "3": 0, "4": 0, "5+": 0}
+    assert (info["punct_stripped"], info["punct_dropped"]) == (0, 0)
+
+
+def test_describe_counts_end_punctuation(tmp_path):
+    text = "however, allerdings\nis, sind,\nregards, gruesse,\nhouse haus\n"
+    info = describe(read_pairs(write(tmp_path, "en-de.txt", text), "muse"))
+    assert (info["punct_stripped"], info["punct_dropped"]) == (2, 1)
 
 
 @pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])

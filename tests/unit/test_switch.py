@@ -3,8 +3,10 @@
 import numpy as np
 import pyarrow as pa
 import pytest
+from threaded import ThreadedSwitcher  # tests/support, on pytest's pythonpath
 
 import csgen
+from csgen import _core
 from csgen.errors import ColumnError, ColumnTypeError, ConfigError, InvalidTextError
 
 
@@ -255,3 +257,62 @@ def test_switcher_arguments():
         csgen.Switcher(DE, csgen.SwitchConfig(ratio=0.5), ratio=0.5)
     with pytest.raises(ConfigError, match="ratio"):
         csgen.Switcher(DE, ratio=1.5)
+
+
+# -- engine version 2 ---------------------------------------------------------------------------
+def test_engine_version_is_an_int_callers_can_record():
+    assert isinstance(_core.ENGINE_VERSION, int) and _core.ENGINE_VERSION == 2
+
+
+POSSESSIVE = lexicon([("dog", "Hund"), ("bone", "Knochen"), ("new york", "Nueva York"),
+                      ("new", "neu"), ("it", "es"), ("don't", "nicht"), ("they", "sie"),
+                      ("players", "Spieler"), ("cat", "Katze"), ("country", "Land")])
+
+
+def test_possessives_switch_their_stem_and_keep_the_suffix():
+    texts = ["Dog's bone", "the cat\u2019s bone", "New York's dog", "DOG'S country's",
+             "players' bone"]
+    out, records = switch(texts, POSSESSIVE)
+    assert out == ["Hund's Knochen", "the Katze\u2019s Knochen", "Nueva York's Hund",
+                   "HUND'S Land's", "Spieler' Knochen"]
+    # The record covers the stem only; the suffix is copied as it is.
+    spans = [[texts[i].encode()[r["src_start"]:r["src_end"]].decode() for r in recs]
+             for i, recs in enumerate(records)]
+    assert spans == [["Dog", "bone"], ["cat", "bone"], ["New York", "dog"], ["DOG", "country"],
+                     ["players", "bone"]]
+    first = records[0][0]
+    assert out[0].encode()[first["dst_start"]:first["dst_end"]] == b"Hund"
+
+
+def test_contractions_stay_whole_words():
+    # 's after it/that/... is "is"/"has"/"us": not a possessive; n't 're 've 'll 'd 'm are
+    # never split; a contraction with an entry of its own ("don't") switches whole.
+    out, records = switch(["it's", "That's it", "don't", "they're", "I'd", "let's"],
+                          POSSESSIVE)
+    assert out == ["it's", "That's es", "nicht", "they're", "I'd", "let's"]
+    assert [len(r) for r in records] == [0, 1, 1, 0, 0, 0]
+
+
+def test_punctuation_is_never_deleted_or_invented_by_a_switch():
+    lex = lexicon([("is", "ist"), ("however,", "allerdings,"), ("is,", "sind,"),
+                   ("the", "die"), ("dog", "hund"), ("percent", "%"), ("hello", "\u00a1hola")])
+    compiled = lex.compiled()
+    assert (compiled.punct_stripped, compiled.punct_dropped) == (2, 2)
+    assert compiled.build_stats["punct_stripped"] == 2
+    out, _ = switch(["However, the dog is, I think.", "ten percent", "hello"], lex)
+    assert out == ["Allerdings, die hund ist, I think.", "ten percent", "hello"]
+    assert lex.lookup("however") == [("de", "allerdings", 1.0)]
+    assert lex.lookup("however,") == []
+
+
+def test_small_inputs_really_run_on_several_threads_when_asked():
+    texts = ["the house", "The red house.", "New York", "i am", None, "house house"] * 3
+    one = csgen.Switcher(DE, ratio=0.5, seed=4).switch_array(pa.array(texts))
+    assert one.n_chunks == 1
+    assert csgen.Switcher(DE, ratio=0.5, seed=4, threads=3).switch_array(
+        pa.array(texts)).n_chunks == 1  # 160 bytes: under the floor, one thread
+    assert csgen.Switcher._min_bytes_per_thread == _core.MIN_BYTES_PER_THREAD == 64 * 1024
+    three = ThreadedSwitcher(DE, ratio=0.5, seed=4, threads=3)
+    out = three.switch_array(pa.array(texts))
+    assert three.chunks == [3]
+    assert out.text.equals(one.text) and out.switches.equals(one.switches)

@@ -8,6 +8,7 @@ from collections import defaultdict
 import numpy as np
 import pyarrow as pa
 import pytest
+from threaded import ThreadedSwitcher  # tests/support, on pytest's pythonpath
 
 import csgen
 from csgen import _core
@@ -106,12 +107,13 @@ def test_consistent_is_independent_of_threads_splits_and_row_order():
     ids = [f"r{i}" for i in range(500)]
     table = pa.table({"id": ids, "q": texts, "p": texts[::-1]})
     one = csgen.Switcher([DE, ES], ratio=0.5, consistent=True, threads=1, seed=5)
-    two = csgen.Switcher([DE, ES], ratio=0.5, consistent=True, threads=2, seed=5)
+    two = ThreadedSwitcher([DE, ES], ratio=0.5, consistent=True, threads=2, seed=5)
     whole = one.switch_table(table, ["q", "p"], id_column="id")
     parts = pa.concat_tables(
         [two.switch_table(table.slice(0, 123), ["q", "p"], id_column="id"),
          two.switch_table(table.slice(123), ["q", "p"], id_column="id")])
     assert whole.equals(parts)
+    assert min(two.chunks) == 2  # each part really ran on two threads
     perm = np.random.default_rng(1).permutation(500)
     shuffled = one.switch_table(table.take(perm), ["q", "p"], id_column="id")
     assert shuffled["q"].to_pylist() == whole.take(perm)["q"].to_pylist()

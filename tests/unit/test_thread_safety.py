@@ -21,6 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from threaded import ThreadedSwitcher  # tests/support, on pytest's pythonpath
 
 import csgen
 from csgen import _core
@@ -68,12 +69,13 @@ def workload(text: pa.Table, lexicons: tuple[csgen.Lexicon, csgen.Lexicon],
              ) -> list[Callable[[], Any]]:
     """Calls on three switchers that share the two lexicons (BL-CS; BL-CS with 2 C++
     threads per call; consistent ML-CS with stopwords, weighted candidates and per-column
-    ratios), each with its own seed, over different slices, columns and row bases."""
+    ratios, 2 C++ threads), each with its own seed, over different slices, columns and row
+    bases. The two-thread switchers run even small inputs on both (ThreadedSwitcher)."""
     de, es = lexicons
     switchers = [
         csgen.Switcher([de], ratio=0.5, seed=1, threads=1),
-        csgen.Switcher([de], ratio=0.3, seed=2, threads=2),
-        csgen.Switcher([de, es], csgen.SwitchConfig(
+        ThreadedSwitcher([de], ratio=0.3, seed=2, threads=2),
+        ThreadedSwitcher([de, es], csgen.SwitchConfig(
             ratio=0.6, seed=3, consistent=True, skip_stopwords=True, candidates="weighted",
             lang_sampling="coverage", column_ratios=(("context", 0.25),), threads=2)),
     ]
