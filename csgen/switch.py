@@ -144,6 +144,14 @@ class Switcher:
             _core.KeySet(list(english_stopwords())) if self.config.skip_stopwords else None
         )
 
+    @property
+    def lexicon_stats(self) -> dict[str, int]:
+        """What compiling the lexicons did to their entries: ``punct_stripped`` (end
+        punctuation shared by source and target, stripped) and ``punct_dropped`` (end
+        punctuation on one side only or differing: left out), over all lexicons."""
+        return {"punct_stripped": int(self._compiled.punct_stripped),
+                "punct_dropped": int(self._compiled.punct_dropped)}
+
     def with_threads(self, threads: int) -> Switcher:
         """This switcher with another thread count, sharing the compiled lexicon (threads
         never change the output)."""

@@ -270,6 +270,8 @@ class Ledger:
                                    "shards_reused": len(self.reused), "workers": plan.workers,
                                    "threads_per_worker": plan.threads, "engine": engine})
         self.manifest.summary = _summary_dict(summary, plan.source)
+        # lexicon entries changed for their end punctuation (csgen lexicon info says which)
+        self.manifest.summary["lexicon_entries"] = plan.switcher.lexicon_stats
         self.manifest.save(self.out_dir)
         return summary
 

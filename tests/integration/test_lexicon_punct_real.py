@@ -84,3 +84,22 @@ def test_switching_keeps_the_texts_punctuation(shared):
         assert [c for c in src if c in ",."] == [c for c in dst if c in ",."], dst
     first = lex.lookup("however")[0][1]  # the first candidate, in file order
     assert out.text[0].as_py().startswith(first[0].upper() + first[1:] + ", ")
+
+
+def test_the_run_summary_counts_punctuation_entries(shared, tmp_path):
+    """csgen switch's manifest summary says how many lexicon entries compiling stripped of
+    shared end punctuation or left out for it, as csgen lexicon info does."""
+    from csgen import Lexicon, SwitchConfig
+    from csgen.io.manifest import read_manifest
+    from csgen.lexicon.ops import describe
+    from csgen.pipeline import SwitchJob, run_switch
+
+    muse = shared("muse", "en-de.txt")
+    sample = Path(__file__).resolve().parents[2] / "examples" / "sample" / "xquad-en.parquet"
+    run_switch(SwitchJob(sample, tmp_path / "out", ("question",), (str(muse),),
+                         SwitchConfig(ratio=0.5, seed=1), workers=1))
+    counts = read_manifest(tmp_path / "out")["summary"]["lexicon_entries"]
+    info = describe(Lexicon.from_muse(muse))
+    assert counts == {"punct_stripped": info["punct_stripped"],
+                      "punct_dropped": info["punct_dropped"]}
+    assert counts["punct_stripped"] > 0 and counts["punct_dropped"] > 0
