@@ -56,17 +56,14 @@ def test_the_compiled_index_is_not_pickled_but_rebuilt() -> None:
     assert copy._compiled is not None
 
 
-def _switch_chunk(args: tuple[Switcher, pa.Table, int]) -> pa.Table:
-    sw, chunk, row_base = args
-    return pa.Table.from_batches([sw.switch_batch(chunk.combine_chunks().to_batches()[0],
-                                                  ["question"], row_base=row_base)])
-
-
 def test_a_switcher_goes_to_a_spawned_process_pool(table: pa.Table) -> None:
+    from pool_tasks import switch_chunk
+
     sw = make_switcher()
     chunks = [(sw, table.slice(i, 80), i) for i in range(0, table.num_rows, 80)]
     with multiprocessing.get_context("spawn").Pool(2) as pool:
-        parts = pool.map(_switch_chunk, chunks)
+        # a timeout: a task a worker cannot unpickle kills it, and map would wait forever
+        parts = pool.map_async(switch_chunk, chunks).get(timeout=300)
     assert pa.concat_tables(parts).equals(sw.switch_table(table, ["question"]))
 
 
