@@ -194,3 +194,16 @@ def test_resumable_tells_an_interrupted_training_from_a_finished_one(tmp_path, m
     save(10, 10, 0)  # the last epoch (sorted as a number, not after epoch-1)
     path, done = experiments._resumable(tmp_path, config)
     assert path.name == "epoch-10.pt" and done["best_epoch"] == 10
+
+
+def test_missing_freedict_skips_lexicon_source_with_the_reason(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(EXAMPLES))
+    experiments = importlib.import_module("experiments")
+    monkeypatch.setattr(experiments, "DICTD", tmp_path)  # no dictionary installed here
+    with pytest.raises(experiments.Skip, match=r"dict-freedict-eng-deu.*--no-install"):
+        experiments.install_freedict(["de"], allowed=False)
+    monkeypatch.setattr(experiments.shutil, "which", lambda name: None)
+    with pytest.raises(experiments.Skip, match="apt-get is unavailable"):
+        experiments.install_freedict(["de", "el"], allowed=True)
+    (tmp_path / "freedict-eng-deu.index").touch()
+    experiments.install_freedict(["de"], allowed=False)  # present: nothing to do
