@@ -819,7 +819,7 @@ def ratio_plot(table: Table, conds: Mapping[str, Condition], rows: Sequence[Row]
     ax.set_title("BL-CS (EN-DE, MUSE): MRR@10 against the switching ratio")
     ax.set_xticks(xs)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="center", bbox_to_anchor=(0.45, 0.5))  # the empty middle
     fig.tight_layout()
     return fig
 
