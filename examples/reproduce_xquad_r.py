@@ -32,62 +32,50 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pyarrow as pa
-
-REPO = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("CSGEN_SHARED_DATA", REPO.parent / "shared" / "data"))
-ML_LANGS = ("de", "ar", "ru", "es", "zh", "vi", "el", "hi", "tr", "th")
-XQUAD_R_LANGS = ("en", "de", "ar", "ru", "es", "zh", "vi", "el", "hi", "tr", "th")
-SETTINGS = ("moir:en", "clir:en-de", "clir:de-en", "clir:en-ar", "clir:ar-en", "clir:en-ru",
-            "clir:de-ar", "mlir:en")
-MLQA_SETTINGS = ("moir:de", "clir:de-ar", "clir:ar-de")
-
-
-def log(msg: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-
-
-def switch_pairs(pairs: pa.Table, lexicon_specs: list[str], seed: int) -> pa.Table:
-    """Code-switch query and passage of every pair (ratio 0.5, one language drawn per word
-    among the lexicons'), keeping the other columns."""
-    import csgen
-
-    switcher = csgen.Switcher([csgen.lexicon.load_lexicon(s) for s in lexicon_specs],
-                              csgen.SwitchConfig(ratio=0.5, seed=seed))
-    out = switcher.switch_table(pairs, ["query", "passage"], id_column="id")
-    return out.select(pairs.schema.names)
-
-
-def model_ranker(model: Any, tokenizer: Path) -> Any:
-    from csgen.eval.metrics import rank
-    from csgen.train import encode_texts
-
-    cache: dict[tuple[str, ...], np.ndarray] = {}
-
-    def encode(texts: tuple[str, ...]) -> np.ndarray:
-        if texts not in cache:
-            cache[texts] = encode_texts(model, list(texts), tokenizer)
-        return cache[texts]
-
-    return lambda rset, k: rank(encode(rset.queries), encode(rset.candidates), k)
+from _protocol import (
+    BATCH_SIZE,
+    DIM,
+    EPOCHS,
+    ML_LANGS,
+    MLQA_LANGS,
+    MLQA_SETTINGS,
+    REDUCED_EPOCHS,
+    REDUCED_PAIRS,
+    REDUCED_VOCAB_LINES,
+    REDUCED_VOCAB_SIZE,
+    SETTINGS,
+    SHARED,
+    VOCAB_LINES,
+    VOCAB_SIZE,
+    XQUAD_R_LANGS,
+    biencoder_config,
+    load_pairs,
+    log,
+    model_ranker,
+    muse_path,
+    switch_pairs,
+    train_model,
+    train_vocabulary,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("-o", "--output", type=Path, default=Path("results/xquad-r"))
     p.add_argument("--encoder", choices=("bag", "transformer"), default="bag")
-    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--epochs", type=int, default=EPOCHS)
     p.add_argument("--pairs", type=int, default=None, help="use the first N training pairs")
-    p.add_argument("--vocab-size", type=int, default=32000)
-    p.add_argument("--dim", type=int, default=256)
-    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--vocab-size", type=int, default=VOCAB_SIZE)
+    p.add_argument("--vocab-lines", type=int, default=VOCAB_LINES,
+                   help="lines of text (English first, then lexicon targets) the vocabulary "
+                        "is trained on")
+    p.add_argument("--dim", type=int, default=DIM)
+    p.add_argument("--batch-size", type=int, default=BATCH_SIZE)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--rerank", action="store_true",
                    help="add a cross-encoder reranking each bi-encoder's top --rerank-k")
@@ -98,39 +86,29 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--settings", default=None,
                    help="comma-separated XQuAD-R settings [all of SETTINGS]")
     p.add_argument("--reduced", action="store_true",
-                   help="a minute: 3000 pairs, 3 epochs, vocab 4000, 2 settings")
+                   help=f"a minute: {REDUCED_PAIRS} pairs, {REDUCED_EPOCHS} epochs, vocab "
+                        f"{REDUCED_VOCAB_SIZE} from {REDUCED_VOCAB_LINES} lines, 2 settings")
     args = p.parse_args(argv)
     if args.reduced:
-        args.pairs, args.epochs, args.vocab_size = 3000, 3, 4000
+        args.pairs, args.epochs, args.vocab_size, args.vocab_lines = (
+            REDUCED_PAIRS, REDUCED_EPOCHS, REDUCED_VOCAB_SIZE, REDUCED_VOCAB_LINES)
         args.ce_pairs, args.ce_epochs, args.ce_dim = 1000, 1, 32
     settings = (("moir:en", "clir:en-de") if args.reduced else
                 tuple(args.settings.split(",")) if args.settings else SETTINGS)
 
     from csgen.eval.run import Setting, bm25_system, evaluate, load_data, tests_markdown
-    from csgen.subword import train_tokenizer
-    from csgen.train import (
-        TrainConfig,
-        load_biencoder,
-        load_crossencoder,
-        split_by_title,
-        squad_pairs,
-        train_biencoder,
-        train_crossencoder,
-    )
+    from csgen.train import TrainConfig, load_crossencoder, train_crossencoder
     from csgen.train.jobs import rerank_ranker
 
     out = args.output
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     log("reading SQuAD v1.0 train")
-    pairs = squad_pairs(SHARED / "squad" / "train-v1.0.json.gz")
-    if args.pairs:
-        pairs = pairs.slice(0, args.pairs)
-    train, heldout = split_by_title(pairs, heldout=0.05, seed=args.seed)
+    train, heldout = load_pairs(args.pairs, args.seed)
     log(f"{train.num_rows:,} training pairs, {heldout.num_rows:,} held out")
 
-    de = str(SHARED / "muse" / "en-de.txt")
-    ml = [str(SHARED / "muse" / f"en-{lang}.txt") for lang in ML_LANGS]
+    de = str(muse_path("de"))
+    ml = [str(muse_path(lang)) for lang in ML_LANGS]
     data_sets = {
         "zero-shot": (train, heldout),
         "bl-cs": (switch_pairs(train, [de], args.seed), switch_pairs(heldout, [de], args.seed)),
@@ -139,34 +117,17 @@ def main(argv: list[str] | None = None) -> int:
     log("switched the training pairs (BL-CS, ML-CS)")
 
     # One vocabulary for all: English text plus the lexicons' target sides.
-    import csgen.lexicon
-
-    texts = [train.column("query"), train.column("passage")]
-    texts += [csgen.lexicon.load_lexicon(s).table.column("target") for s in ml]
-    tokenizer = train_tokenizer(
-        pa.chunked_array([c.cast(pa.large_string()) for t in texts
-                          for c in (t.chunks if isinstance(t, pa.ChunkedArray) else [t])],
-                         pa.large_string()),
-        out / "sp", vocab_size=args.vocab_size, input_sentence_size=400_000)
+    tokenizer = train_vocabulary(train, ml, out / "sp", args.vocab_size, args.vocab_lines)
     log(f"tokenizer {tokenizer} ({args.vocab_size} pieces)")
 
-    config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=1e-3,
-                         temperature=0.05, seed=args.seed, max_length=96, kind=args.encoder,
-                         dim=args.dim, patience=2, device="auto")
+    config = biencoder_config(args.encoder, args.epochs, args.batch_size, args.dim, args.seed)
     systems: dict[str, Any] = {"bm25": bm25_system()}
     training: dict[str, Any] = {}
     for name, (tr, ho) in data_sets.items():
         log(f"training {name}")
         cfg = TrainConfig(**{**config.__dict__, "checkpoint_dir": str(out / name)})
-        result = train_biencoder(tr, tokenizer, cfg, heldout=ho,
-                                 progress=lambda d, n=name: log(
-                                     f"  {n} epoch {d['epoch']}: loss {d['loss']:.4f}, "
-                                     f"held-out {d['heldout_loss']:.4f}"))
-        model = load_biencoder(result.checkpoint) if result.checkpoint else result.model
+        model, training[name] = train_model(name, tr, ho, tokenizer, cfg)
         systems[name] = model_ranker(model, tokenizer)
-        training[name] = {"losses": result.losses, "heldout_losses": result.heldout_losses,
-                          "best_epoch": result.best_epoch,
-                          "examples_per_second": result.examples_per_second}
         if args.rerank:
             log(f"training {name}+ce (cross-encoder, hard negatives from {name})")
             ce_cfg = TrainConfig(epochs=args.ce_epochs, batch_size=64, lr=5e-4,
@@ -199,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
             mlqa / "dev-context-de-question-de.json").exists():
         log("evaluating on MLQA-R")
         ml_data = load_data(None, {lang: mlqa / f"dev-context-{lang}-question-{lang}.json"
-                                   for lang in ("de", "ar")})
+                                   for lang in MLQA_LANGS})
         report2, tests2 = evaluate(ml_data, [Setting.parse(s) for s in MLQA_SETTINGS],
                                    systems, reference="zero-shot", title="MLQA-R")
         results["mlqa_r"] = {"report": report2.to_dict(), "tests": tests2}
@@ -208,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     results["training"] = training
     results["config"] = {**{k: str(v) for k, v in config.__dict__.items()},
                          "pairs": train.num_rows, "vocab_size": args.vocab_size,
+                         "vocab_lines": args.vocab_lines,
                          "rerank": ({"k": args.rerank_k, "pairs": args.ce_pairs,
                                      "epochs": args.ce_epochs, "dim": args.ce_dim}
                                     if args.rerank else None),
