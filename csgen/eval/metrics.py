@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections.abc import Sequence
@@ -86,23 +87,37 @@ def _check(ranked: np.ndarray, relevant: Relevant) -> np.ndarray:
     return ranked
 
 
+def _relevant_hits(ranked: np.ndarray, relevant: Relevant, k: int
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every (query, relevant candidate) pair at once, no per-query loop: ``query``
+    int64[n_pairs] (the pairs in query order), ``sizes`` int64[n_queries] (relevant
+    candidates per query) and ``eq`` bool[n_pairs, k] (where that candidate stands in the
+    query's top ``k``)."""
+    ranked = _check(ranked, relevant)[:, :k]
+    sizes = np.fromiter((len(r) for r in relevant), dtype=np.int64, count=len(relevant))
+    flat = np.fromiter(itertools.chain.from_iterable(relevant), dtype=np.int64,
+                       count=int(sizes.sum()))
+    query = np.repeat(np.arange(len(ranked)), sizes)
+    return query, sizes, ranked[query] == flat[:, None]
+
+
 def mrr_at_k(ranked: np.ndarray, relevant: Relevant, k: int = 10) -> tuple[np.ndarray, float]:
     """Per-query reciprocal rank of the first relevant candidate within the top ``k`` (0 if
     none there), and the mean."""
-    ranked = _check(ranked, relevant)[:, :k]
-    rr = np.zeros(len(ranked))
-    for i, rel in enumerate(relevant):
-        hits = np.flatnonzero(np.isin(ranked[i], np.asarray(rel)))
-        if hits.size:
-            rr[i] = 1.0 / (hits[0] + 1)
+    query, sizes, eq = _relevant_hits(ranked, relevant, k)
+    hit = np.zeros((len(sizes), eq.shape[1]), dtype=bool)
+    np.logical_or.at(hit, query, eq)
+    rr = np.where(hit.any(axis=1), 1.0 / (hit.argmax(axis=1) + 1), 0.0)
     return rr, float(rr.mean()) if rr.size else 0.0
 
 
 def recall_at_k(ranked: np.ndarray, relevant: Relevant, k: int) -> tuple[np.ndarray, float]:
-    """Per-query share of relevant candidates within the top ``k``, and the mean."""
-    ranked = _check(ranked, relevant)[:, :k]
-    rec = np.array([np.isin(np.asarray(rel), ranked[i]).mean() for i, rel in enumerate(relevant)],
-                   dtype=float)
+    """Per-query share of relevant candidates within the top ``k`` (NaN for a query with
+    none), and the mean."""
+    query, sizes, eq = _relevant_hits(ranked, relevant, k)
+    found = np.bincount(query, weights=eq.any(axis=1), minlength=len(sizes))
+    with np.errstate(invalid="ignore"):  # 0 / 0: a query with no relevant candidate
+        rec = found / sizes
     return rec, float(rec.mean()) if rec.size else 0.0
 
 
