@@ -160,6 +160,10 @@ class Runner:
             "epochs": args.epochs, "batch_size": args.batch_size, "dim": args.dim,
             "max_length": 96, "lr": 1e-3, "temperature": 0.05, "patience": 2,
         }
+        from csgen import _core
+
+        if _core.ENGINE_VERSION != 1:  # another engine switches other words: its own cache
+            self.protocol["engine_version"] = _core.ENGINE_VERSION
         digest = hashlib.sha256(json.dumps(self.protocol, sort_keys=True).encode()).hexdigest()
         self.root = args.cache / f"{args.encoder}-{'reduced' if args.reduced else 'full'}-" \
                                  f"{digest[:10]}"
