@@ -223,6 +223,16 @@ def pipeline_columns_table(data: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _runs(data: dict[str, Any]) -> str:
+    """Runs per configuration, by input size (results of older suites have none)."""
+    runs = {r["size_gb"]: r["runs"] for r in data.get("results", []) if "runs" in r}
+    if not runs:
+        return ""
+    each = ", ".join(f"{n} at {size:g} GB" for size, n in sorted(runs.items()))
+    return (f" Runs per configuration: {each}; the fastest run's seconds, the largest peak "
+            "RSS, and each reference's fastest parts.")
+
+
 def _pipeline_section(doc: dict[str, Any], data: dict[str, Any]) -> list[str]:
     start = data.get("startup") or {}
     return [
@@ -232,7 +242,7 @@ def _pipeline_section(doc: dict[str, Any], data: dict[str, Any]) -> list[str]:
         "included; peak RSS summed over the process tree. `x slower ref`: the slower of "
         "(a) the engine on all cores and (b) a plain pyarrow read plus write of the same "
         "output, over the job's seconds (target: 0.8 and more). `x utf8_lower` and "
-        "`x python loop` use the switching benchmark's figures of this run.",
+        "`x python loop` use the switching benchmark's figures of this run." + _runs(data),
         "",
         pipeline_table(doc, data),
         "",

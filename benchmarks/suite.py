@@ -61,7 +61,8 @@ def _switch_argv(o: argparse.Namespace) -> list[str]:
 
 def _pipeline_argv(o: argparse.Namespace) -> list[str]:
     sizes = o.pipeline_gb or ("0.003" if o.smoke else "0.1,1")
-    return ["--sizes", sizes, "--workers", "1" if o.smoke else o.workers]
+    return ["--sizes", sizes, "--workers", "1" if o.smoke else o.workers,
+            *(["--repeat", "1"] if o.smoke else _repeat(o))]
 
 
 def _lexicon_argv(o: argparse.Namespace) -> list[str]:
