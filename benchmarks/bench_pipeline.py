@@ -305,18 +305,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for size in sizes:
             paths, rows, text_bytes = make_inputs(work, int(size * 1e9))
+            repeat = args.repeat or (3 if size < 0.5 else 1)
             if not columns:
                 columns = json.loads(run_measured([*me, "--columns-of", str(paths["parquet"])],
                                                   work)[2])
             for fmt in formats:
                 src = paths[fmt]
-                repeat = args.repeat or (3 if size < 0.5 else 1)
                 refs = [json.loads(run_measured([*me, "--reference", str(src)], work)[2])
                         for _ in range(repeat)]
                 ref = {k: min(r[k] for r in refs) for k in ("engine_s", "read_s", "write_s")}
                 ref.update(read_write_s=ref["read_s"] + ref["write_s"],
-                           threads=refs[0]["threads"], runs=repeat)
-                ref.update(size_gb=size, format=fmt)
+                           threads=refs[0]["threads"], runs=repeat, size_gb=size, format=fmt)
                 references.append(ref)
                 slower = max(ref["engine_s"], ref["read_write_s"])
                 runs = [("default", [])] + [(f"-w {w}", ["--workers", str(w)]) for w in workers]
