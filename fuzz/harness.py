@@ -693,19 +693,60 @@ def _first_word(text: str) -> bool:
     return bool(tokens) and tokens[0][2] == WORD
 
 
+def _punct(data: bytes, token: tuple[int, int, int]) -> bool:
+    """Whether a token is a punctuation mark (a PUNCT token of Unicode category P*)."""
+    start, end, kind = token
+    return kind == PUNCT and bool(_class(ord(data[start:end].decode("utf-8")[0])) & _tables().PUNCT)
+
+
+def expected_entry(source: str, target: str) -> tuple[str, str] | None:
+    """What the compiler keeps of an entry: ``(source, target)`` trimmed of white space and,
+    by the end-punctuation rule of ``lexicon.h``, of trailing punctuation both sides share;
+    None when the entry is left out (source not starting with a word, trailing punctuation
+    differing between the sides, a target starting with punctuation or all punctuation)."""
+    s, t = source.encode("utf-8"), target.encode("utf-8")
+    src = [tok for tok in core_tokens(s) if tok[2] != SPACE]
+    tgt = [tok for tok in core_tokens(t) if tok[2] != SPACE]
+    if not src or src[0][2] != WORD or not tgt:
+        return None
+    ps = pt = 0
+    while ps < len(src) and _punct(s, src[-1 - ps]):
+        ps += 1
+    while pt < len(tgt) and _punct(t, tgt[-1 - pt]):
+        pt += 1
+    if _punct(t, tgt[0]) or ps != pt or pt == len(tgt):
+        return None
+    src, src_end = src[:len(src) - ps], src[len(src) - ps:]
+    tgt, tgt_end = tgt[:len(tgt) - pt], tgt[len(tgt) - pt:]
+    if any(s[a:b] != t[c:d] for (a, b, _), (c, d, _) in zip(src_end, tgt_end, strict=True)):
+        return None
+    return (s[:src[-1][1]].decode("utf-8"),
+            t[tgt[0][0]:tgt[-1][1]].decode("utf-8"))
+
+
 def check_lookups(lexicon: Lexicon, limit: int = 64) -> None:
-    """Every compiled entry (source starting with a word) is found again by ``lookup``,
-    with its target trimmed of white space, in its language."""
+    """Every entry the compiler keeps (:func:`expected_entry`) is found again by ``lookup``,
+    trimmed as the rule says, in its language; the entries left out for their punctuation
+    are as many as the build counted."""
     table = lexicon.table
-    for source, target, lang in zip(table.column("source").to_pylist()[:limit],
-                                    table.column("target").to_pylist()[:limit],
-                                    table.column("lang").to_pylist()[:limit], strict=True):
-        if not _first_word(source):
+    dropped = 0
+    for n, (source, target, lang) in enumerate(zip(table.column("source").to_pylist(),
+                                                   table.column("target").to_pylist(),
+                                                   table.column("lang").to_pylist(),
+                                                   strict=True)):
+        kept = expected_entry(source, target)
+        if kept is None:
+            dropped += _first_word(source)
             continue
-        found = lexicon.lookup(source)
-        assert (lang, target.strip()) in {(lg, t) for lg, t, _w in found}, (
-            f"entry {source!r} -> {target!r} ({lang}) not found by lookup: {found}"
+        if n >= limit:
+            continue
+        found = lexicon.lookup(kept[0])
+        assert (lang, kept[1]) in {(lg, t) for lg, t, _w in found}, (
+            f"entry {source!r} -> {target!r} ({lang}) kept as {kept}, not found by lookup: "
+            f"{found}"
         )
+    assert lexicon.compiled().punct_dropped == dropped, (
+        f"{lexicon.compiled().punct_dropped} entries left out for punctuation, expected {dropped}")
 
 
 _SPLITS = ("muse", "tsv", "wikititles")
